@@ -1,0 +1,14 @@
+import { appCommands } from './app';
+import { conversationCommands } from './conversations';
+
+/**
+ * The whole command map. Each capability owns one file under commands/ and is spread in here;
+ * the registry checks at start-up that no two capability files define the same name.
+ */
+export const commands = {
+  ...appCommands,
+  ...conversationCommands,
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;

@@ -1,0 +1,6 @@
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL applied inside the migration's transaction. */
+  up: string;
+}

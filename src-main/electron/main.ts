@@ -1,0 +1,2 @@
+// Placeholder: the Electron shell is written in the electron/ folder (window factory, IPC, preload).
+export {};
