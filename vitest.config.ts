@@ -9,5 +9,6 @@ export default defineConfig({
     // 2-core machines: files in parallel would fight over CPU with llama.cpp and Chromium.
     fileParallelism: false,
     pool: 'forks',
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

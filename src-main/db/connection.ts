@@ -1,5 +1,5 @@
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { migrate } from './migrate';
+import { migrate, LATEST_SCHEMA_VERSION } from './migrate';
 import { WorkbenchError } from '../contract/errors';
 
 export type Db = Database;
@@ -16,6 +16,18 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     throw new WorkbenchError('db_open_failed', `Could not open the workspace database: ${(err as Error).message}`);
   }
   try {
+    // Nothing is written before we know the file is healthy and not from a newer build.
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      throw new WorkbenchError('db_corrupt', `The workspace database failed its integrity check (${String(check)}). It was left as it is.`);
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new WorkbenchError(
+        'db_too_new',
+        `This workspace was written by a newer Triage Workbench (schema ${version}; this build knows ${LATEST_SCHEMA_VERSION}). Update the app; the data was not changed.`,
+      );
+    }
     // WAL: readers (UI paging) never block the writer (imports, bulk approve) and commits are cheap.
     if (file !== ':memory:' && !opts.readonly) db.pragma('journal_mode = WAL');
     // NORMAL is crash-safe under WAL (a power loss may drop the last commit, never corrupt the DB).
@@ -26,10 +38,6 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     db.pragma('busy_timeout = 5000');
     // Temp b-trees (sorts, FTS merges) in memory: faster, and no stray temp files with user data.
     db.pragma('temp_store = MEMORY');
-    const check = db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') {
-      throw new WorkbenchError('db_corrupt', `The workspace database failed its integrity check (${String(check)}). It was left as it is.`);
-    }
     if (!opts.readonly) migrate(db);
     return db;
   } catch (err) {
