@@ -15,6 +15,16 @@ export interface HandlerContext {
   services: ServiceRegistry;
   /** Aborted when the host shuts down. */
   signal: AbortSignal;
+  /**
+   * Set by the dispatcher for actions: a handler may name what it acted on (default: the request's
+   * `id`) and replace the request as the audit details (e.g. a batch id instead of 100,000 label ids).
+   */
+  audit?: AuditNote;
+}
+
+export interface AuditNote {
+  subject?: string;
+  details?: Record<string, unknown>;
 }
 
 export type Handler<K extends CommandName> = (

@@ -7,7 +7,7 @@ import {
   type ErrorPayload,
 } from '../contract/index';
 import { appendAudit } from '../audit/auditLog';
-import type { Capability, Handler, HandlerContext, HandlerMap } from './capability';
+import type { AuditNote, Capability, Handler, HandlerContext, HandlerMap } from './capability';
 
 export type InvokeResult = { ok: true; value: unknown } | { ok: false; error: ErrorPayload };
 
@@ -49,13 +49,14 @@ export function createDispatcher(handlers: HandlerMap, baseCtx: Omit<HandlerCont
     }
     const handler = handlers[name] as Handler<typeof name> | undefined;
     if (!handler) return { ok: false, error: { code: 'unknown_command', message: `Command not available: ${name}` } };
-    const ctx: HandlerContext = { ...baseCtx, actor };
+    const audit: AuditNote = {};
+    const ctx: HandlerContext = { ...baseCtx, actor, audit };
     try {
       const value = await handler(parsed.data as never, ctx);
       if (def.kind === 'action') {
         const data = (parsed.data ?? {}) as Record<string, unknown>;
-        const subject = typeof data.id === 'number' ? String(data.id) : null;
-        appendAudit(baseCtx.db, { actor, action: name, subject, details: data });
+        const subject = audit.subject ?? (typeof data.id === 'number' ? String(data.id) : null);
+        appendAudit(baseCtx.db, { actor, action: name, subject, details: audit.details ?? data });
         baseCtx.bus.emit('audit.appended', { action: name, subject });
       }
       return { ok: true, value };
