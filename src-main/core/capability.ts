@@ -48,5 +48,7 @@ export interface Capability {
   name: string;
   handlers: HandlerMap;
   start?(ctx: Omit<HandlerContext, 'actor'>): void | Promise<void>;
+  /** Runs once every capability has started (e.g. the job engine resumes jobs once all runners exist). */
+  afterStart?(ctx: Omit<HandlerContext, 'actor'>): void | Promise<void>;
   stop?(): void | Promise<void>;
 }

@@ -62,6 +62,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
   if (missing.length) throw new Error(`commands without a handler: ${missing.join(', ')}`);
   const baseCtx = { db, bus, dataDir, log, services, signal: abort.signal };
   for (const cap of capabilities) await cap.start?.(baseCtx);
+  for (const cap of capabilities) await cap.afterStart?.(baseCtx);
 
   if (opts.seed ?? true) seedDemoWorkspace(db, log);
 
