@@ -1,2 +1,10 @@
-// Placeholder: the Electron shell is written in the electron/ folder (window factory, IPC, preload).
-export {};
+/** Electron main entry (out/main/index.js). All logic is in desktopApp.ts, tested with a fake electron. */
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
+import { startDesktopApp } from './desktopApp';
+
+startDesktopApp({ app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, shell }).catch(
+  (err: unknown) => {
+    console.error('Triage Workbench failed to start:', err);
+    app.exit(1);
+  },
+);
