@@ -35,3 +35,16 @@ export interface ChatProvider {
   chat(turns: ChatTurn[], opts: ChatOptions): Promise<ChatResult>;
   dispose?(): Promise<void>;
 }
+
+declare module '../core/capability' {
+  interface Services {
+    remoteProviders: {
+      forModel(m: {
+        id: number;
+        kind: 'openai' | 'openai_compatible';
+        endpointId: number | null;
+        remoteModel: string | null;
+      }): ChatProvider;
+    };
+  }
+}

@@ -11,3 +11,10 @@ export interface KeyStore {
   /** Whether `set` can work here; `reason` is a sentence for the user when it cannot. */
   available(): { ok: boolean; reason?: string };
 }
+
+declare module '../core/capability' {
+  interface Services {
+    /** The key store in use: the Electron shell registers its safeStorage one; otherwise a 0600 file. */
+    keyStore: KeyStore;
+  }
+}

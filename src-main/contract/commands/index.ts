@@ -1,5 +1,6 @@
 import { appCommands } from './app';
 import { conversationCommands } from './conversations';
+import { endpointCommands } from './endpoints';
 
 /**
  * The whole command map. Each capability owns one file under commands/ and is spread in here;
@@ -8,6 +9,7 @@ import { conversationCommands } from './conversations';
 export const commands = {
   ...appCommands,
   ...conversationCommands,
+  ...endpointCommands,
 } as const;
 
 export type Commands = typeof commands;

@@ -1,7 +1,8 @@
 import type { Migration } from './types';
 import { migration0001 } from './0001_initial';
+import { migration0003 } from './0003_endpoints';
 
 /** Every migration, in order; the last one's version is the schema this build writes. */
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0003];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;
