@@ -12,6 +12,7 @@ export * from './errors';
 export * from './events';
 export * from './commands/app';
 export * from './commands/conversations';
+export * from './commands/datasets';
 export * from './commands/endpoints';
 export * from './bridge';
 export { commands, type Commands, type CommandName };

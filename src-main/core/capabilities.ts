@@ -2,9 +2,10 @@ import type { AppInfo } from '../contract/index';
 import type { Capability } from './capability';
 import { appCapability } from './appCapability';
 import { conversationsCapability } from '../conversations/conversationsCapability';
+import { datasetsCapability } from '../datasets/datasetsCapability';
 import { endpointsCapability } from '../endpoints/endpointsCapability';
 
 /** Every built-in capability. Each feature adds its one line here. */
 export function allCapabilities(host: AppInfo['host']): Capability[] {
-  return [appCapability(host), conversationsCapability, endpointsCapability];
+  return [appCapability(host), conversationsCapability, datasetsCapability, endpointsCapability];
 }

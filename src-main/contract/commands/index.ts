@@ -1,5 +1,6 @@
 import { appCommands } from './app';
 import { conversationCommands } from './conversations';
+import { datasetCommands } from './datasets';
 import { endpointCommands } from './endpoints';
 
 /**
@@ -9,6 +10,7 @@ import { endpointCommands } from './endpoints';
 export const commands = {
   ...appCommands,
   ...conversationCommands,
+  ...datasetCommands,
   ...endpointCommands,
 } as const;
 
