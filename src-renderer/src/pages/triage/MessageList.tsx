@@ -1,0 +1,36 @@
+import type { Message } from '../../api/contract';
+import { formatDateTime } from '../../lib/format';
+
+const ROLE_LABEL: Record<Message['role'], string> = {
+  system: 'System',
+  user: 'Analyst',
+  assistant: 'Model',
+  tool: 'Tool',
+};
+
+export function MessageList({ messages }: { messages: Message[] }) {
+  return (
+    <ol className="messages" aria-label="Messages">
+      {messages.map((m) => (
+        <li key={m.id} className={`message role-${m.role}`}>
+          <div className="message-meta">
+            <span className="message-role">{ROLE_LABEL[m.role]}</span>
+            <time dateTime={new Date(m.createdAt).toISOString()}>{formatDateTime(m.createdAt)}</time>
+            {m.role === 'assistant' && m.completionTokens !== null ? (
+              <span className="muted">
+                {m.completionTokens} tokens{m.latencyMs !== null ? ` · ${(m.latencyMs / 1000).toFixed(1)} s` : ''}
+              </span>
+            ) : null}
+            {m.stopped ? <span className="chip chip-warn">stopped</span> : null}
+          </div>
+          <div className="message-content">{m.content}</div>
+          {m.error ? (
+            <p className="error-text" role="note">
+              {m.error}
+            </p>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
