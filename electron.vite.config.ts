@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           // Headless host and CLI: the same core, no Electron.
           serve: resolve(__dirname, 'src-main/entries/serve.ts'),
+          // The model worker process (node-llama-cpp); the runtime forks out/main/modelWorker.js.
+          modelWorker: resolve(__dirname, 'src-main/runtime/local/modelWorker.ts'),
         },
       },
     },

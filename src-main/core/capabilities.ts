@@ -2,10 +2,13 @@ import type { AppInfo } from '../contract/index';
 import type { Capability } from './capability';
 import { appCapability } from './appCapability';
 import { conversationsCapability } from '../conversations/conversationsCapability';
+import { modelsCapability } from '../models/modelsCapability';
+import { tasksCapability } from '../tasks/tasksCapability';
+import { createChatCapability } from '../chat/chatCapability';
 import { datasetsCapability } from '../datasets/datasetsCapability';
 import { endpointsCapability } from '../endpoints/endpointsCapability';
 
 /** Every built-in capability. Each feature adds its one line here. */
 export function allCapabilities(host: AppInfo['host']): Capability[] {
-  return [appCapability(host), conversationsCapability, datasetsCapability, endpointsCapability];
+  return [appCapability(host), conversationsCapability, modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability];
 }

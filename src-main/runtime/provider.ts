@@ -12,6 +12,8 @@ export interface ChatOptions {
   stop?: string[];
   /** JSON schema the answer must follow (local: grammar-constrained; OpenAI: structured output). */
   jsonSchema?: Record<string, unknown>;
+  /** Sampling seed, for repeatable answers (tests, evaluation). */
+  seed?: number;
   signal?: AbortSignal;
   onToken?: (text: string) => void;
 }

@@ -1,5 +1,7 @@
 import { appCommands } from './app';
 import { conversationCommands } from './conversations';
+import { modelCommands } from './models';
+import { chatCommands } from './chat';
 import { datasetCommands } from './datasets';
 import { endpointCommands } from './endpoints';
 
@@ -10,6 +12,8 @@ import { endpointCommands } from './endpoints';
 export const commands = {
   ...appCommands,
   ...conversationCommands,
+  ...modelCommands,
+  ...chatCommands,
   ...datasetCommands,
   ...endpointCommands,
 } as const;

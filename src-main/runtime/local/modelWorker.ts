@@ -1,0 +1,295 @@
+/**
+ * The model worker: its own process (child_process.fork in Node, utilityProcess in Electron) running
+ * node-llama-cpp. A native crash or out-of-memory here ends this process only; the workbench notices
+ * the exit and starts a fresh worker for the next request.
+ */
+import {
+  getLlama,
+  InsufficientMemoryError,
+  LlamaChat,
+  LlamaLogLevel,
+  type ChatHistoryItem,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type GbnfJsonSchema,
+  type LlamaJsonSchemaGrammar,
+  type LlamaModel,
+} from 'node-llama-cpp';
+import { TINY_CHAT_TEMPLATE } from '../../gguf/tinyModel';
+import { TurnTagChatWrapper } from './turnTagChatWrapper';
+import {
+  FromWorkerSchema,
+  ToWorkerSchema,
+  type FromWorker,
+  type GenerateOptions,
+  type LoadOptions,
+  type ToWorker,
+} from './workerProtocol';
+
+interface ParentPort {
+  on(event: 'message', cb: (e: { data: unknown }) => void): void;
+  postMessage(msg: unknown): void;
+}
+
+// Electron's utilityProcess exposes process.parentPort; child_process.fork gives process.send.
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function post(msg: FromWorker): void {
+  const parsed = FromWorkerSchema.parse(msg);
+  if (parentPort) parentPort.postMessage(parsed);
+  else process.send?.(parsed);
+}
+
+function log(level: 'info' | 'warn' | 'error', message: string): void {
+  post({ type: 'log', level, message: message.slice(0, 4000) });
+}
+
+interface Loaded {
+  key: string;
+  options: LoadOptions;
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  chat: LlamaChat;
+}
+
+let llamaPromise: Promise<Llama> | null = null;
+let llamaGpu: boolean | null = null;
+let loaded: Loaded | null = null;
+type JsonGrammar = LlamaJsonSchemaGrammar<GbnfJsonSchema>;
+const grammars = new Map<string, JsonGrammar>();
+const running = new Map<string, AbortController>();
+/** Work is done one request at a time, in arrival order (one model, one context sequence). */
+let queue: Promise<void> = Promise.resolve();
+
+function llamaFor(gpu: boolean): Promise<Llama> {
+  if (!llamaPromise || llamaGpu !== gpu) {
+    llamaGpu = gpu;
+    llamaPromise = getLlama({
+      gpu: gpu ? 'auto' : false,
+      // The prebuilt binaries ship in the package; building from source at run time is never wanted.
+      build: 'never',
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const text = message.trim();
+        if (!text) return;
+        log(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? 'error' : 'warn', text);
+      },
+    });
+  }
+  return llamaPromise;
+}
+
+function keyOf(o: LoadOptions): string {
+  return JSON.stringify([o.modelPath, o.contextSize, o.threads, o.gpuLayers, o.gpu]);
+}
+
+async function unload(): Promise<void> {
+  const current = loaded;
+  loaded = null;
+  grammars.clear();
+  if (!current) return;
+  current.chat.dispose();
+  await current.context.dispose();
+  await current.model.dispose();
+}
+
+async function load(id: string, options: LoadOptions): Promise<void> {
+  const key = keyOf(options);
+  if (loaded?.key === key) {
+    post({ type: 'loaded', id, info: infoOf(loaded, true, 0) });
+    return;
+  }
+  await unload();
+  const started = Date.now();
+  const llama = await llamaFor(options.gpu);
+  const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: options.gpu ? options.gpuLayers : 0 });
+  try {
+    const context = await model.createContext({ contextSize: options.contextSize, threads: options.threads });
+    const sequence = context.getSequence();
+    const template = model.fileInfo.metadata.tokenizer?.chat_template;
+    const chat = new LlamaChat({
+      contextSequence: sequence,
+      chatWrapper: template === TINY_CHAT_TEMPLATE ? new TurnTagChatWrapper() : 'auto',
+    });
+    loaded = { key, options, model, context, sequence, chat };
+  } catch (err) {
+    await model.dispose();
+    throw err;
+  }
+  post({ type: 'loaded', id, info: infoOf(loaded, false, Date.now() - started) });
+}
+
+function infoOf(l: Loaded, reused: boolean, loadMs: number) {
+  return {
+    reused,
+    loadMs,
+    contextSize: l.context.contextSize,
+    threads: l.options.threads,
+    gpu: String(l.model.llama.gpu),
+    gpuLayers: l.model.gpuLayers,
+  };
+}
+
+function toHistory(turns: { role: string; content: string }[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = [];
+  for (const t of turns) {
+    if (t.role === 'system') history.push({ type: 'system', text: t.content });
+    else if (t.role === 'assistant') history.push({ type: 'model', response: [t.content] });
+    else history.push({ type: 'user', text: t.content });
+  }
+  history.push({ type: 'model', response: [] });
+  return history;
+}
+
+async function grammarFor(schema: Record<string, unknown>): Promise<JsonGrammar> {
+  const key = JSON.stringify(schema);
+  let g = grammars.get(key);
+  if (!g) {
+    const llama = await llamaFor(loaded?.options.gpu ?? false);
+    // The schema arrives as data; node-llama-cpp validates its shape when it builds the grammar.
+    g = (await llama.createGrammarForJsonSchema<GbnfJsonSchema>(schema as GbnfJsonSchema)) as JsonGrammar;
+    if (grammars.size >= 8) grammars.clear();
+    grammars.set(key, g);
+  }
+  return g;
+}
+
+async function chat(id: string, turns: { role: string; content: string }[], options: GenerateOptions): Promise<void> {
+  const current = loaded;
+  if (!current) {
+    post({ type: 'error', id, code: 'not_loaded', message: 'No model is loaded.' });
+    return;
+  }
+  const abort = running.get(id) ?? new AbortController();
+  running.set(id, abort);
+  const started = performance.now();
+  let firstTokenMs: number | null = null;
+  const meterBefore = current.sequence.tokenMeter.getState();
+  try {
+    const grammar = options.jsonSchema ? await grammarFor(options.jsonSchema) : undefined;
+    const response = await current.chat.generateResponse(toHistory(turns), {
+      maxTokens: options.maxTokens ?? 512,
+      temperature: options.temperature ?? 0.7,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
+      ...(grammar ? { grammar } : {}),
+      signal: abort.signal,
+      stopOnAbortSignal: true,
+      onTextChunk: (text) => {
+        if (firstTokenMs === null) firstTokenMs = Math.round(performance.now() - started);
+        post({ type: 'token', id, text });
+      },
+    });
+    const meterAfter = current.sequence.tokenMeter.getState();
+    const completionTokens = meterAfter.usedOutputTokens - meterBefore.usedOutputTokens;
+    const text = response.response;
+    let structured: unknown = null;
+    if (grammar && !abort.signal.aborted) {
+      try {
+        structured = grammar.parse(text);
+      } catch {
+        structured = null;
+      }
+    }
+    post({
+      type: 'result',
+      id,
+      result: {
+        text,
+        structured,
+        // Tokens in the context before the answer: the whole prompt, whether or not it was evaluated anew.
+        promptTokens: Math.max(0, current.sequence.nextTokenIndex - completionTokens),
+        completionTokens,
+        latencyMs: Math.round(performance.now() - started),
+        firstTokenMs,
+        stopped: abort.signal.aborted || response.metadata.stopReason === 'abort',
+        stopReason: response.metadata.stopReason,
+      },
+    });
+  } finally {
+    running.delete(id);
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function fail(id: string | null, err: unknown, during: 'load' | 'chat' | 'request'): void {
+  if (err instanceof InsufficientMemoryError) {
+    post({ type: 'error', id, code: 'out_of_memory', message: describe(err) || 'Not enough memory.' });
+    return;
+  }
+  const message = describe(err);
+  if (during === 'load') {
+    post({ type: 'error', id, code: 'model_failed', message: `llama.cpp could not load the model: ${message}` });
+    return;
+  }
+  post({ type: 'error', id, code: during === 'chat' ? 'model_failed' : 'internal', message });
+}
+
+function enqueue(id: string, during: 'load' | 'chat' | 'request', work: () => Promise<void>): void {
+  queue = queue.then(work).catch((err: unknown) => fail(id, err, during));
+}
+
+function handle(raw: unknown): void {
+  const parsed = ToWorkerSchema.safeParse(raw);
+  if (!parsed.success) {
+    log('error', `worker got a malformed message: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const id = (raw as { id?: unknown } | null)?.id;
+    post({
+      type: 'error',
+      id: typeof id === 'string' && id.length <= 64 && id ? id : null,
+      code: 'bad_request',
+      message: 'Malformed request.',
+    });
+    return;
+  }
+  const msg: ToWorker = parsed.data;
+  switch (msg.type) {
+    case 'ping':
+      post({ type: 'pong', id: msg.id, loaded: loaded?.options.modelPath ?? null });
+      return;
+    case 'abort':
+      // Abort is handled out of band so it can reach a generation that is running now.
+      running.get(msg.id)?.abort();
+      if (!running.has(msg.id)) {
+        const pre = new AbortController();
+        pre.abort();
+        running.set(msg.id, pre);
+      }
+      return;
+    case 'load':
+      enqueue(msg.id, 'load', () => load(msg.id, msg.options));
+      return;
+    case 'chat':
+      enqueue(msg.id, 'chat', () => chat(msg.id, msg.turns, msg.options));
+      return;
+    case 'unload':
+      enqueue(msg.id, 'request', async () => {
+        await unload();
+        post({ type: 'unloaded', id: msg.id });
+      });
+      return;
+  }
+}
+
+if (parentPort) parentPort.on('message', (e) => handle(e.data));
+else process.on('message', handle);
+
+// Without a parent there is nobody to serve: leave rather than linger as an orphan holding memory.
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', (err) => {
+  try {
+    post({ type: 'error', id: null, code: 'internal', message: describe(err) });
+  } finally {
+    process.exit(1);
+  }
+});
+process.on('unhandledRejection', (err) => {
+  log('error', `unhandled rejection in model worker: ${describe(err)}`);
+});
+
+post({ type: 'ready', pid: process.pid });
