@@ -71,7 +71,7 @@ const fast429 = { type: 'status', status: 429, headers: { 'retry-after-ms': '10'
 describe('OpenAI provider: chat', () => {
   it('answers without streaming, passing per-call options and reporting usage', async () => {
     const { p, hooks } = provider();
-    const r = await p.chat(TURNS, { temperature: 0.1, maxTokens: 200, stop: ['###'] });
+    const r = await p.chat(TURNS, { temperature: 0.1, maxTokens: 200, stop: ['###'], seed: 7 });
     expect(p.kind).toBe('openai_compatible');
     expect(r.text).toBe(standin.reply);
     expect(r.stopped).toBe(false);
@@ -81,7 +81,7 @@ describe('OpenAI provider: chat', () => {
     expect(r.completionTokens).toBe(15);
     expect(r.promptTokens).toBeGreaterThan(10);
     const body = chatCalls()[0]!.body as Record<string, unknown>;
-    expect(body).toMatchObject({ model: 'standin-small', temperature: 0.1, max_tokens: 200, stop: ['###'] });
+    expect(body).toMatchObject({ model: 'standin-small', temperature: 0.1, max_tokens: 200, stop: ['###'], seed: 7 });
     expect(body.stream).toBe(false);
     expect(chatCalls()[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(hooks.accepted).toHaveBeenCalledTimes(1);

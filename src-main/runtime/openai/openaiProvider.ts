@@ -216,6 +216,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig): ChatProvider {
           : { max_tokens: opts.maxTokens }
         : {}),
       ...(opts.stop && opts.stop.length ? { stop: opts.stop } : {}),
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.jsonSchema
         ? {
             response_format: {

@@ -4,6 +4,7 @@ import { useAppInfoStore } from '../stores/appInfoStore';
 import { useThemeStore, type ThemePreference } from '../stores/themeStore';
 import { MOD_LABEL } from '../shell/shortcuts';
 import { TASK_LABEL } from '../lib/format';
+import { EndpointsSettings } from '../features/endpoints/EndpointsSettings';
 
 const THEME_OPTIONS: { value: ThemePreference; label: string }[] = [
   { value: 'system', label: 'System' },
@@ -96,6 +97,8 @@ export function SettingsPage() {
             </p>
           )}
         </section>
+
+        <EndpointsSettings />
       </div>
     </div>
   );
