@@ -10,7 +10,7 @@ import { modelsDir, sha256File } from './modelFiles';
 import { activeModelIds, getModelRecord, insertModel, setActiveModel, setModelArchived } from './modelsRepo';
 
 export const DEMO_MODEL_FILE = 'tiny-demo.gguf';
-export const DEMO_MODEL_NAME = 'Tiny demo model (random weights)';
+export const DEMO_MODEL_NAME = 'Tiny demo model';
 const DEMO_SETTING = 'models.demo_id';
 
 export function demoModelPath(dataDir: string): string {

@@ -1,5 +1,7 @@
 import type { Message } from '../../api/contract';
 import { formatDateTime } from '../../lib/format';
+import { LiveMessageText } from '../../features/chat/LiveMessageText';
+import { TriageAnswerBadges } from '../../features/chat/TriageAnswerBadges';
 
 const ROLE_LABEL: Record<Message['role'], string> = {
   system: 'System',
@@ -23,7 +25,10 @@ export function MessageList({ messages }: { messages: Message[] }) {
             ) : null}
             {m.stopped ? <span className="chip chip-warn">stopped</span> : null}
           </div>
-          <div className="message-content">{m.content}</div>
+          <div className="message-content">
+            <LiveMessageText message={m} />
+          </div>
+          {m.structured ? <TriageAnswerBadges structured={m.structured} /> : null}
           {m.error ? (
             <p className="error-text" role="note">
               {m.error}
