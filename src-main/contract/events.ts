@@ -21,6 +21,15 @@ export const events = {
     })
     .strict(),
   'dataset.progress': z.object({ stage: z.string(), done: z.number().int(), total: z.number().int() }).strict(),
+  /** The review queue changed: a label was saved, a batch decided or undone. Refetch counts and pages. */
+  'review.changed': z
+    .object({
+      kind: z.enum(['labelled', 'decided', 'undone']),
+      batchId: z.number().int().nullable(),
+      count: z.number().int(),
+      conversationId: z.number().int().nullable(),
+    })
+    .strict(),
 } as const;
 
 export type Events = typeof events;

@@ -17,6 +17,9 @@ export * from './commands/chat';
 export * from './triage';
 export * from './commands/datasets';
 export * from './commands/endpoints';
+export * from './commands/attack';
+export * from './commands/labels';
+export * from './commands/review';
 export * from './bridge';
 export { commands, type Commands, type CommandName };
 

@@ -7,8 +7,11 @@ import { tasksCapability } from '../tasks/tasksCapability';
 import { createChatCapability } from '../chat/chatCapability';
 import { datasetsCapability } from '../datasets/datasetsCapability';
 import { endpointsCapability } from '../endpoints/endpointsCapability';
+import { attackCapability } from '../attack/attackCapability';
+import { labelsCapability } from '../labels/labelsCapability';
+import { createReviewCapability } from '../review/reviewCapability';
 
 /** Every built-in capability. Each feature adds its one line here. */
 export function allCapabilities(host: AppInfo['host']): Capability[] {
-  return [appCapability(host), conversationsCapability, modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability];
+  return [appCapability(host), conversationsCapability, modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability()];
 }

@@ -184,12 +184,29 @@ export function listExamples(
   return { items: rows.map(toExample), total };
 }
 
-/** Streams a version's stored example JSON in order, without building objects for every row. */
-export function iterateExampleJson(db: Db, versionId: number, split?: Split): IterableIterator<string> {
+/**
+ * A version's stored example JSON in order, read in batches by rowid: no statement stays open
+ * between batches, so other commands can use the connection while an export awaits the disk.
+ */
+export function* iterateExampleJson(db: Db, versionId: number, split?: Split, batch = 4000): Generator<string> {
   const stmt = split
-    ? db.prepare('SELECT example FROM dataset_examples WHERE dataset_version_id = ? AND split = ? ORDER BY id').pluck()
-    : db.prepare('SELECT example FROM dataset_examples WHERE dataset_version_id = ? ORDER BY id').pluck();
-  return (split ? stmt.iterate(versionId, split) : stmt.iterate(versionId)) as IterableIterator<string>;
+    ? db.prepare(
+        'SELECT id, example FROM dataset_examples WHERE id > ? AND +dataset_version_id = ? AND split = ? ORDER BY id LIMIT ?',
+      )
+    : db.prepare(
+        'SELECT id, example FROM dataset_examples WHERE id > ? AND +dataset_version_id = ? ORDER BY id LIMIT ?',
+      );
+  stmt.raw(true);
+  let last = 0;
+  for (;;) {
+    const rows = (split ? stmt.all(last, versionId, split, batch) : stmt.all(last, versionId, batch)) as [
+      number,
+      string,
+    ][];
+    if (rows.length === 0) return;
+    for (const r of rows) yield r[1];
+    last = rows[rows.length - 1]![0];
+  }
 }
 
 export function pseudonymMapping(db: Db, versionId: number): PseudonymEntry[] {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db/connection';
 import { WorkbenchError, type ExportFormat, type ExportResult, type Split } from '../contract/index';
 import { getVersion, iterateExampleJson } from '../datasets/datasetsRepo';
@@ -26,6 +27,19 @@ export interface ExportContext {
 
 export function exportsDir(dataDir: string): string {
   return path.join(dataDir, 'exports');
+}
+
+/**
+ * A separate read-only connection for the export's reads: memory-mapped (large exports read the
+ * file without a copy per page) and off the main connection, which stays free for other commands.
+ * Falls back to the main connection for in-memory databases.
+ */
+function openExportReader(db: Db): Db {
+  if (db.memory || !db.name || !fs.existsSync(db.name)) return db;
+  const reader = new BetterSqlite3(db.name, { readonly: true, fileMustExist: true, timeout: 5000 });
+  // 1 GiB of address space for mmap; the OS pages it in on demand.
+  reader.pragma('mmap_size = 1073741824');
+  return reader;
 }
 
 function slug(s: string): string {
@@ -69,11 +83,16 @@ export async function exportDataset(req: ExportRequest, ctx: ExportContext): Pro
   const fileName = `${base}.jsonl`;
   const dest = path.join(dir, fileName);
   const convert = converterFor(req.format);
-  const rows = iterateExampleJson(ctx.db, version.id, req.split);
-  const lines = (function* () {
-    for (const json of rows) yield convert(json);
-  })();
-  const written = await writeLinesAtomic(dest, lines, { sink: ctx.sink, signal: ctx.signal });
+  const reader = openExportReader(ctx.db);
+  let written: Awaited<ReturnType<typeof writeLinesAtomic>>;
+  try {
+    const lines = (function* () {
+      for (const json of iterateExampleJson(reader, version.id, req.split)) yield convert(json);
+    })();
+    written = await writeLinesAtomic(dest, lines, { sink: ctx.sink, signal: ctx.signal });
+  } finally {
+    if (reader !== ctx.db) reader.close();
+  }
   const exportedAt = Date.now();
   const card = {
     version,

@@ -42,12 +42,16 @@ export interface WriteResult {
   lines: number;
 }
 
-const CHUNK_CHARS = 1 << 20;
+const CHUNK_BYTES = 4 << 20;
+const MAX_IN_FLIGHT = 2;
 
 /**
  * Streams lines (each gets one LF; no BOM, no blank lines) into a temp file next to `dest`, then
  * renames it into place. Any failure — a full disk, a converter error — removes the temp file, so
  * `dest` is either the whole new file or untouched.
+ *
+ * Lines are encoded straight into one of two chunk buffers while the other is being written, so
+ * reading and encoding overlap with the disk.
  */
 export async function writeLinesAtomic(
   dest: string,
@@ -57,35 +61,57 @@ export async function writeLinesAtomic(
   const temp = path.join(path.dirname(dest), `.${path.basename(dest)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   const sink = await (opts.sink ?? fileSink)(temp);
   const hash = crypto.createHash('sha256');
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let pending: { done: Promise<void>; slot: number | null }[] = [];
+  let current = 0;
+  let off = 0;
   let bytes = 0;
   let count = 0;
-  let pending = '';
-  const flush = async () => {
-    if (!pending) return;
-    const buf = Buffer.from(pending, 'utf8');
-    pending = '';
-    hash.update(buf);
-    bytes += buf.length;
-    await sink.write(buf);
+  const settle = async (keep: number) => {
+    while (pending.length > keep) await pending.shift()!.done;
+  };
+  const emit = async (chunk: Buffer, slot: number | null) => {
+    await settle(MAX_IN_FLIGHT - 1);
+    hash.update(chunk);
+    bytes += chunk.length;
+    pending.push({ done: sink.write(chunk), slot });
+    if (opts.signal?.aborted) throw new WorkbenchError('cancelled', 'The export was cancelled; nothing was written.');
+  };
+  // Hands the filled buffer to the disk and switches to the other one once its last write is done.
+  const rotate = async () => {
+    if (off === 0) return;
+    await emit(buffers[current]!.subarray(0, off), current);
+    current ^= 1;
+    off = 0;
+    while (pending.some((p) => p.slot === current)) await pending.shift()!.done;
   };
   try {
     for (const line of lines) {
       if (line.length === 0 || line.includes('\n') || line.includes('\r')) {
         throw new WorkbenchError('internal', `Export line ${count + 1} is empty or spans lines; nothing was written.`);
       }
-      pending += line + '\n';
       count++;
-      if (pending.length >= CHUNK_CHARS) {
-        await flush();
-        if (opts.signal?.aborted)
-          throw new WorkbenchError('cancelled', 'The export was cancelled; nothing was written.');
+      // UTF-8 needs at most 3 bytes per UTF-16 unit; +1 for the LF.
+      if (line.length * 3 + 1 > CHUNK_BYTES - off) {
+        await rotate();
+        if (line.length * 3 + 1 > CHUNK_BYTES) {
+          await emit(Buffer.from(`${line}\n`, 'utf8'), null);
+          continue;
+        }
       }
+      const buf = buffers[current]!;
+      off += buf.write(line, off, 'utf8');
+      buf[off++] = 0x0a;
     }
-    await flush();
+    await rotate();
+    await settle(0);
     await sink.close();
     await fsp.rename(temp, dest);
     return { bytes, sha256: hash.digest('hex'), lines: count };
   } catch (err) {
+    // Let any write still in flight settle before the file goes away.
+    await Promise.allSettled(pending.map((p) => p.done));
+    pending = [];
     await sink.abort();
     await fsp.rm(temp, { force: true });
     if (err instanceof WorkbenchError) throw err;

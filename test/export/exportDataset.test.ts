@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -159,12 +160,11 @@ describe('datasets.export', () => {
     const fullDisk: SinkFactory = async (temp) => {
       tempSeen = temp;
       const real = await fileSink(temp);
-      let written = 0;
       return {
+        // The disk fills up half-way through the first chunk: part of it reaches the file, then ENOSPC.
         async write(chunk) {
-          if (written > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-          written += chunk.length;
-          await real.write(chunk);
+          await real.write(chunk.subarray(0, chunk.length >> 1));
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
         },
         close: () => real.close(),
         abort: () => real.abort(),
@@ -201,6 +201,25 @@ describe('datasets.export', () => {
     const ok1 = await writeLinesAtomic(dest, ['{"a":1}', '{"b":2}']);
     expect(fs.readFileSync(dest, 'utf8')).toBe('{"a":1}\n{"b":2}\n');
     expect(ok1).toMatchObject({ lines: 2, bytes: 16 });
+  });
+});
+
+describe('writeLinesAtomic', () => {
+  it('writes many chunks and oversized lines byte for byte, with the right hash', async () => {
+    const dir = tmpDir('tw-chunks-');
+    const dest = path.join(dir, 'big.jsonl');
+    const lines = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ i, text: `é ${'x'.repeat(600)} ${i} 🔐` }));
+    lines.splice(777, 0, JSON.stringify({ huge: 'y'.repeat(3 << 20) }));
+    const r = await writeLinesAtomic(dest, lines);
+    const expected = Buffer.from(lines.join('\n') + '\n', 'utf8');
+    const actual = fs.readFileSync(dest);
+    expect(actual.equals(expected)).toBe(true);
+    expect(r).toEqual({
+      lines: lines.length,
+      bytes: expected.length,
+      sha256: crypto.createHash('sha256').update(expected).digest('hex'),
+    });
+    expect(fs.readdirSync(dir)).toEqual(['big.jsonl']);
   });
 });
 

@@ -4,6 +4,9 @@ import { modelCommands } from './models';
 import { chatCommands } from './chat';
 import { datasetCommands } from './datasets';
 import { endpointCommands } from './endpoints';
+import { attackCommands } from './attack';
+import { labelCommands } from './labels';
+import { reviewCommands } from './review';
 
 /**
  * The whole command map. Each capability owns one file under commands/ and is spread in here;
@@ -16,6 +19,9 @@ export const commands = {
   ...chatCommands,
   ...datasetCommands,
   ...endpointCommands,
+  ...attackCommands,
+  ...labelCommands,
+  ...reviewCommands,
 } as const;
 
 export type Commands = typeof commands;

@@ -1,0 +1,121 @@
+import type { Capability } from '../core/capability';
+import { attackCatalogue } from '../attack/attackCatalogue';
+import {
+  countByStatus,
+  countMatching,
+  getReviewDetail,
+  listReviewItems,
+  MatchCountCache,
+  reviewFacets,
+} from './reviewQueueRepo';
+import { decideByFilter, decideLabels, undoBatch } from './reviewDecisions';
+import { reviewOverview } from './reviewOverview';
+
+// Audit details list the ids of small selections only; a batch id always leads back to the rest.
+const AUDIT_MAX_IDS = 50;
+
+export function createReviewCapability(): Capability {
+  const counts = new MatchCountCache();
+  const unsubscribe: (() => void)[] = [];
+  return {
+    name: 'review',
+    start({ bus }) {
+      // Match counts only steer query plans; drop them whenever the queue may have changed.
+      unsubscribe.push(
+        bus.on('review.changed', () => counts.clear()),
+        bus.on('conversations.changed', () => counts.clear()),
+      );
+    },
+    stop() {
+      for (const u of unsubscribe.splice(0)) u();
+    },
+    handlers: {
+      'review.list': (args, { db }) =>
+        listReviewItems(
+          db,
+          attackCatalogue,
+          {
+            filter: args.filter,
+            limit: args.limit,
+            cursor: args.cursor ?? null,
+            ...(args.offset !== undefined ? { offset: args.offset } : {}),
+            withTotal: args.withTotal,
+          },
+          counts,
+        ),
+      'review.get': (args, { db }) => getReviewDetail(db, attackCatalogue, args.labelId),
+      'review.countByFilter': (args, { db }) => ({
+        count: countMatching(db, attackCatalogue, args.filter),
+        byStatus: countByStatus(db, attackCatalogue, args.filter),
+      }),
+      'review.decide': (args, { db, bus, actor, audit }) => {
+        const result = decideLabels(db, attackCatalogue, args.labelIds, args.decision, args.reason || null, { actor });
+        if (audit) {
+          audit.subject = result.batchId
+            ? `review-batch:${result.batchId}`
+            : `labels:${args.labelIds.slice(0, 5).join(',')}`;
+          audit.details = {
+            decision: args.decision,
+            reason: args.reason ?? null,
+            count: args.labelIds.length,
+            labelIds: args.labelIds.length <= AUDIT_MAX_IDS ? args.labelIds : undefined,
+            matched: result.matched,
+            changed: result.changed,
+          };
+        }
+        bus.emit('review.changed', {
+          kind: 'decided',
+          batchId: result.batchId,
+          count: result.changed,
+          conversationId: null,
+        });
+        return result;
+      },
+      'review.bulkByFilter': (args, { db, bus, actor, audit }) => {
+        const result = decideByFilter(
+          db,
+          attackCatalogue,
+          args.filter,
+          args.decision,
+          args.reason || null,
+          args.expectedCount,
+          { actor },
+        );
+        if (audit) {
+          audit.subject = result.batchId ? `review-batch:${result.batchId}` : 'review-filter';
+          audit.details = {
+            decision: args.decision,
+            reason: args.reason ?? null,
+            filter: args.filter,
+            expectedCount: args.expectedCount,
+            matched: result.matched,
+            changed: result.changed,
+          };
+        }
+        bus.emit('review.changed', {
+          kind: 'decided',
+          batchId: result.batchId,
+          count: result.changed,
+          conversationId: null,
+        });
+        return result;
+      },
+      'review.undo': (args, { db, bus, actor, audit }) => {
+        const result = undoBatch(db, args.batchId, { actor });
+        if (audit) {
+          audit.subject = `review-batch:${args.batchId}`;
+          audit.details = { restored: result.restored, skipped: result.skipped };
+        }
+        bus.emit('review.changed', {
+          kind: 'undone',
+          batchId: args.batchId,
+          count: result.restored,
+          conversationId: null,
+        });
+        return result;
+      },
+      'review.overview': (_args, { db }) => reviewOverview(db, attackCatalogue()),
+      'review.facets': (_args, { db }) => reviewFacets(db),
+    },
+  };
+}

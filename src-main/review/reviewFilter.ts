@@ -1,0 +1,107 @@
+import type { ReviewFilter } from '../contract/index';
+import type { AttackCatalogue } from '../attack/attackCatalogue';
+import { toFtsQuery } from '../conversations/conversationsRepo';
+import { normaliseThreatType } from '../labels/saveLabel';
+
+/**
+ * A filter as SQL over `reviews r [JOIN training_labels l [JOIN conversations c]]`. Column names are
+ * fixed here; every value is a bound parameter.
+ */
+export interface MatchSql {
+  from: string;
+  where: string;
+  params: unknown[];
+}
+
+/**
+ * How SQLite should find the rows:
+ * - `set`: let it drive from the most selective filter index (counts, bulk decisions, and pages of a
+ *   selective filter, which are then sorted);
+ * - `walk`: walk the queue in display order on reviews_status and test each row (pages of a broad
+ *   filter: a page costs about limit ÷ selectivity rows, whatever the queue size);
+ * - `sorted`: like `set`, but status may not use its index, so a page of a selective filter is found
+ *   through the filter's own index and sorted, instead of walking the whole status range.
+ */
+export type MatchStrategy = 'set' | 'walk' | 'sorted';
+
+export interface ExtraCondition {
+  sql: string;
+  params: unknown[];
+}
+
+/** `T1059` → [`T1059`, `T1059/`): the id and its sub-techniques (`.` sorts just before `/`), as an index range. */
+function techniqueRange(id: string): [string, string] {
+  return [id, `${id}/`];
+}
+
+function ftsOf(filter: ReviewFilter): string | null {
+  return filter.text ? toFtsQuery(filter.text) : null;
+}
+
+/** True when the filter needs nothing but the review row. Extra conditions must then use `r.` only. */
+export function onlyStatus(filter: ReviewFilter): boolean {
+  return Object.entries(filter).every(
+    ([k, v]) => k === 'status' || v === undefined || (k === 'text' && !ftsOf(filter)),
+  );
+}
+
+/** True when some filter term has an index to drive from (so `sorted` can beat `walk`). */
+export function hasIndexedTerm(filter: ReviewFilter): boolean {
+  return !!(filter.threatType || filter.labeller || filter.technique || filter.tactic || ftsOf(filter));
+}
+
+export function matchSql(
+  filter: ReviewFilter,
+  catalogue: () => AttackCatalogue,
+  opts: { strategy?: MatchStrategy; extra?: ExtraCondition[] } = {},
+): MatchSql {
+  const strategy = opts.strategy ?? 'set';
+  const walk = strategy === 'walk';
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  // Unary + keeps SQLite off reviews_status so it drives from the selective filter's index instead.
+  if (filter.status) add(strategy === 'sorted' ? '+r.status = ?' : 'r.status = ?', filter.status);
+  if (filter.sourceKind) add('c.source_kind = ?', filter.sourceKind);
+  if (filter.verdict) add('l.verdict = ?', filter.verdict);
+  if (filter.threatType) add('l.threat_type = ?', normaliseThreatType(filter.threatType));
+  if (filter.severity) add('l.severity = ?', filter.severity);
+  // Technique terms: a per-row EXISTS probe when walking, an IN set to drive from otherwise.
+  if (filter.technique) {
+    add(
+      walk
+        ? 'EXISTS (SELECT 1 FROM label_techniques lt WHERE lt.label_id = l.id AND lt.technique >= ? AND lt.technique < ?)'
+        : 'l.id IN (SELECT label_id FROM label_techniques WHERE technique >= ? AND technique < ?)',
+      ...techniqueRange(filter.technique),
+    );
+  }
+  if (filter.tactic) {
+    const ids = JSON.stringify(catalogue().techniquesOfTactic(filter.tactic));
+    add(
+      walk
+        ? 'EXISTS (SELECT 1 FROM label_techniques lt WHERE lt.label_id = l.id AND lt.technique IN (SELECT value FROM json_each(?)))'
+        : 'l.id IN (SELECT label_id FROM label_techniques WHERE technique IN (SELECT value FROM json_each(?)))',
+      ids,
+    );
+  }
+  if (filter.qualityMin !== undefined) add('l.quality >= ?', filter.qualityMin);
+  if (filter.qualityMax !== undefined) add('l.quality <= ?', filter.qualityMax);
+  if (filter.labeller) add('l.labeller = ?', filter.labeller);
+  if (filter.from !== undefined) add('l.updated_at >= ?', filter.from);
+  if (filter.to !== undefined) add('l.updated_at < ?', filter.to);
+  // Full text is always a set: SQLite evaluates the MATCH once per statement, never per row.
+  const fts = ftsOf(filter);
+  if (fts) add('l.conversation_id IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)', fts);
+  for (const e of opts.extra ?? []) add(e.sql, ...e.params);
+
+  const reviews = walk && filter.status ? 'reviews r INDEXED BY reviews_status' : 'reviews r';
+  const from = filter.sourceKind
+    ? `${reviews} JOIN training_labels l ON l.id = r.label_id JOIN conversations c ON c.id = l.conversation_id`
+    : onlyStatus(filter)
+      ? reviews
+      : `${reviews} JOIN training_labels l ON l.id = r.label_id`;
+  return { from, where: where.length ? where.join(' AND ') : '1', params };
+}
