@@ -70,6 +70,7 @@ describe('migration 0005 (review)', () => {
       expect.arrayContaining([
         'review_batches',
         'review_batch_rows',
+        'review_batch_rows_batch',
         'label_techniques',
         'label_techniques_technique',
         'training_labels_threat_type',

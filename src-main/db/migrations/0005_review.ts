@@ -32,16 +32,17 @@ CREATE TABLE review_batch_rows (
   prev_reviewer TEXT,
   prev_reason TEXT,
   prev_decided_at INTEGER,
-  prev_updated_at INTEGER NOT NULL,
-  PRIMARY KEY (batch_id, review_id)
-) WITHOUT ROWID, STRICT;
+  prev_updated_at INTEGER NOT NULL
+) STRICT;
+-- A batch's rows are inserted in review id order, so this index also walks reviews in page order.
+CREATE UNIQUE INDEX review_batch_rows_batch ON review_batch_rows(batch_id, review_id);
 
 -- training_labels.techniques is a JSON array; this side table makes "technique = T1059" an index lookup.
 CREATE TABLE label_techniques (
   label_id INTEGER NOT NULL REFERENCES training_labels(id) ON DELETE CASCADE,
   technique TEXT NOT NULL,
-  PRIMARY KEY (label_id, technique)
-) WITHOUT ROWID, STRICT;
+  UNIQUE (label_id, technique)
+) STRICT;
 CREATE INDEX label_techniques_technique ON label_techniques(technique, label_id);
 
 INSERT OR IGNORE INTO label_techniques (label_id, technique)
