@@ -47,6 +47,11 @@ export class RetryableJobError extends Error {
 
 const ACTIVE: readonly JobStatus[] = ['preparing', 'running'];
 
+/** `ctx.signal.reason` when a person cancelled the job (a remote runner then cancels the remote job too). */
+export const ABORT_CANCEL = 'cancel';
+/** `ctx.signal.reason` when the app is shutting down (a remote job keeps running and is resumed next start). */
+export const ABORT_SHUTDOWN = 'shutdown';
+
 /**
  * Persistent jobs: state lives in SQLite (queued → preparing → running → succeeded / failed / cancelled,
  * or interrupted when the app stopped under a local job). Survives restarts; bounded retries.
@@ -70,8 +75,9 @@ export class JobEngine {
     this.retryDelayMs = opts.retryDelayMs ?? 2000;
   }
 
-  register(runner: JobRunner): void {
-    if (this.runners.has(runner.kind)) throw new Error(`job runner for ${runner.kind} registered twice`);
+  /** `replace`: tests swap a built-in runner for a fake one; anywhere else a second runner is a bug. */
+  register(runner: JobRunner, opts: { replace?: boolean } = {}): void {
+    if (this.runners.has(runner.kind) && !opts.replace) throw new Error(`job runner for ${runner.kind} registered twice`);
     this.runners.set(runner.kind, runner);
     if (this.started) this.pump();
   }
@@ -92,6 +98,10 @@ export class JobEngine {
     this.pump();
   }
 
+  hasRunner(kind: JobKind): boolean {
+    return this.runners.has(kind);
+  }
+
   enqueue(job: NewJob): JobRecord {
     if (!this.runners.has(job.kind))
       throw new WorkbenchError('invalid_request', `No runner for jobs of kind ${job.kind}.`);
@@ -106,7 +116,7 @@ export class JobEngine {
     const job = this.mustGet(id);
     const live = this.running.get(id);
     if (live) {
-      live.controller.abort();
+      live.controller.abort(ABORT_CANCEL);
       this.addEvent(id, 'status', 'info', 'Cancel requested.');
     } else if (job.status === 'queued' || job.status === 'interrupted') {
       this.transition(id, 'cancelled', { finishedAt: Date.now() });
@@ -144,7 +154,7 @@ export class JobEngine {
   /** Shut-down: stop local work (marked interrupted), leave remote jobs to be resumed next start. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const { controller } of this.running.values()) controller.abort();
+    for (const { controller } of this.running.values()) controller.abort(ABORT_SHUTDOWN);
     await Promise.allSettled([...this.running.values()].map((r) => r.promise));
   }
 

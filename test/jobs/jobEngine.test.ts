@@ -45,7 +45,8 @@ async function workbenchWith(dir: string, runners: JobRunner[]): Promise<Workben
     name: 'test-runners',
     handlers: {},
     start({ services }) {
-      for (const r of runners) services.get('jobs').register(r);
+      // Built-in runners (OpenAI, local trainer) are swapped for the test's own.
+      for (const r of runners) services.get('jobs').register(r, { replace: true });
     },
   };
   const wb = await createWorkbench({ dataDir: dir, seed: false, extraCapabilities: [cap] });

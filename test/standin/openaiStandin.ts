@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { addFineTuningRoutes, type FineTuningOptions, type FineTuningStandin } from './fineTuningRoutes';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -81,6 +82,8 @@ export interface StandinOptions {
   echoKeyInErrors?: boolean;
   /** Whether the usage chunk is sent when `stream_options.include_usage` is set (default true). */
   streamUsage?: boolean;
+  /** Files and fine-tuning jobs (see fineTuningRoutes.ts). */
+  fineTuning?: FineTuningOptions;
 }
 
 export interface ChatRequestBody {
@@ -211,6 +214,8 @@ export class OpenAIStandin {
   echoKeyInErrors: boolean;
   streamUsage: boolean;
   readonly requests: LoggedRequest[] = [];
+  /** Files and fine-tuning jobs: their state, and faults of their own. */
+  readonly fineTuning: FineTuningStandin;
   private readonly routes: Route[] = [];
   private readonly faults: QueuedFault[] = [];
   private server: http.Server | null = null;
@@ -228,6 +233,7 @@ export class OpenAIStandin {
     this.route('GET', '/v1/models', (ctx) => this.handleModels(ctx));
     this.route('GET', '/v1/models/:id', (ctx) => this.handleModel(ctx));
     this.route('POST', '/v1/chat/completions', (ctx) => this.handleChat(ctx));
+    this.fineTuning = addFineTuningRoutes(this, opts.fineTuning);
   }
 
   /** Base URL for the SDK's `baseURL` (ends in /v1). */
@@ -300,6 +306,7 @@ export class OpenAIStandin {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    this.fineTuning.stop();
     // Stalled streams would keep close() waiting forever.
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
