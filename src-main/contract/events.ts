@@ -30,6 +30,27 @@ export const events = {
       conversationId: z.number().int().nullable(),
     })
     .strict(),
+  'job.updated': z
+    .object({
+      id: z.number().int(),
+      kind: z.string(),
+      status: z.string(),
+      progress: z.number(),
+      etaSeconds: z.number().nullable(),
+      error: z.string().nullable(),
+    })
+    .strict(),
+  'job.event': z
+    .object({
+      jobId: z.number().int(),
+      id: z.number().int(),
+      level: z.enum(['info', 'warn', 'error']),
+      type: z.enum(['message', 'metrics', 'status']),
+      message: z.string(),
+      metrics: z.record(z.string(), z.number().nullable()).nullable(),
+      createdAt: z.number(),
+    })
+    .strict(),
 } as const;
 
 export type Events = typeof events;

@@ -20,6 +20,8 @@ export * from './commands/endpoints';
 export * from './commands/attack';
 export * from './commands/labels';
 export * from './commands/review';
+export * from './commands/jobs';
+export * from './commands/training';
 export * from './bridge';
 export { commands, type Commands, type CommandName };
 

@@ -10,8 +10,10 @@ import { endpointsCapability } from '../endpoints/endpointsCapability';
 import { attackCapability } from '../attack/attackCapability';
 import { labelsCapability } from '../labels/labelsCapability';
 import { createReviewCapability } from '../review/reviewCapability';
+import { createJobsCapability } from '../jobs/jobsCapability';
+import { createTrainingCapability } from '../training/trainingCapability';
 
 /** Every built-in capability. Each feature adds its one line here. */
 export function allCapabilities(host: AppInfo['host']): Capability[] {
-  return [appCapability(host), conversationsCapability, modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability()];
+  return [appCapability(host), conversationsCapability, modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability(), createJobsCapability(), createTrainingCapability()];
 }

@@ -7,6 +7,8 @@ import { endpointCommands } from './endpoints';
 import { attackCommands } from './attack';
 import { labelCommands } from './labels';
 import { reviewCommands } from './review';
+import { jobCommands } from './jobs';
+import { trainingCommands } from './training';
 
 /**
  * The whole command map. Each capability owns one file under commands/ and is spread in here;
@@ -22,6 +24,8 @@ export const commands = {
   ...attackCommands,
   ...labelCommands,
   ...reviewCommands,
+  ...jobCommands,
+  ...trainingCommands,
 } as const;
 
 export type Commands = typeof commands;
