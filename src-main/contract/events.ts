@@ -5,6 +5,26 @@ export const events = {
   'conversations.changed': z.object({ ids: z.array(z.number().int()) }).strict(),
   'audit.appended': z.object({ action: z.string(), subject: z.string().nullable() }).strict(),
   'settings.changed': z.object({ key: z.string() }).strict(),
+  'import.progress': z
+    .object({
+      importId: z.number().int(),
+      bytesRead: z.number().int().min(0),
+      totalBytes: z.number().int().min(0),
+      records: z.number().int().min(0),
+      rejected: z.number().int().min(0),
+      duplicates: z.number().int().min(0),
+    })
+    .strict(),
+  'import.finished': z
+    .object({
+      importId: z.number().int(),
+      status: z.enum(['done', 'failed', 'cancelled']),
+      recordsOk: z.number().int().min(0),
+      rejected: z.number().int().min(0),
+      duplicates: z.number().int().min(0),
+      error: z.string().nullable(),
+    })
+    .strict(),
   'models.changed': z.object({ ids: z.array(z.number().int()) }).strict(),
   /** A piece of an assistant answer as it streams. */
   'chat.token': z.object({ conversationId: z.number().int(), messageId: z.number().int(), text: z.string() }).strict(),

@@ -12,6 +12,7 @@ export * from './errors';
 export * from './events';
 export * from './commands/app';
 export * from './commands/conversations';
+export * from './commands/imports';
 export * from './commands/models';
 export * from './commands/chat';
 export * from './triage';

@@ -2,6 +2,7 @@ import type { AppInfo } from '../contract/index';
 import type { Capability } from './capability';
 import { appCapability } from './appCapability';
 import { conversationsCapability } from '../conversations/conversationsCapability';
+import { importsCapability } from '../importers/importsCapability';
 import { modelsCapability } from '../models/modelsCapability';
 import { tasksCapability } from '../tasks/tasksCapability';
 import { createChatCapability } from '../chat/chatCapability';
@@ -15,5 +16,5 @@ import { createTrainingCapability } from '../training/trainingCapability';
 
 /** Every built-in capability. Each feature adds its one line here. */
 export function allCapabilities(host: AppInfo['host']): Capability[] {
-  return [appCapability(host), conversationsCapability, modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability(), createJobsCapability(), createTrainingCapability()];
+  return [appCapability(host), conversationsCapability, importsCapability(host), modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability(), createJobsCapability(), createTrainingCapability()];
 }

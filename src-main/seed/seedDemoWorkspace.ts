@@ -1,77 +1,53 @@
 import fs from 'node:fs';
-import crypto from 'node:crypto';
 import type { Db } from '../db/connection';
 import type { Logger } from '../core/logger';
-import type { KeyFields } from '../contract/index';
-import { insertConversation } from '../conversations/conversationsRepo';
+import type { ImportFormat } from '../contract/index';
 import { getSetting, setSetting } from '../settings/settingsRepo';
 import { resourcePath } from '../core/resources';
+import { importBytesSync } from '../importers/runImport';
 
-interface PantherTest {
-  rule_id: string;
-  rule_name: string;
-  severity: string;
-  mitre_attack?: string[];
-  test_name: string;
-  expected_alert: boolean;
-  source_file: string;
-  event: Record<string, unknown>;
-}
-
-const SEED_FILES: { file: string[]; format: string; take: number }[] = [
-  { file: ['samples', 'aws-cloudtrail', 'panther-cloudtrail-rule-tests.jsonl'], format: 'cloudtrail', take: 12 },
-  { file: ['samples', 'kubernetes-audit', 'panther-k8s-audit-rule-tests.jsonl'], format: 'k8s_audit', take: 6 },
-  { file: ['samples', 'microsoft-defender', 'panther-microsoft-rule-tests.jsonl'], format: 'defender', take: 4 },
+/**
+ * Shipped samples the demo starts with, read by the real importers (so importing the same sample
+ * file later adds only what the seed left out). `take` keeps a first start quick.
+ */
+const SEED_FILES: { file: string[]; format: ImportFormat; take?: number }[] = [
+  { file: ['aws-cloudtrail', 'panther-cloudtrail-rule-tests.jsonl'], format: 'panther_rule_tests', take: 12 },
+  { file: ['kubernetes-audit', 'panther-k8s-audit-rule-tests.jsonl'], format: 'panther_rule_tests', take: 6 },
+  { file: ['microsoft-defender', 'panther-microsoft-rule-tests.jsonl'], format: 'panther_rule_tests', take: 4 },
+  { file: ['windows-events', 'sigma-regression-windows-events.jsonl'], format: 'sigma_regression', take: 6 },
+  { file: ['aws-cloudtrail', 'panther-scenario-compromised-root-creds-attacker.jsonl'], format: 'cloudtrail' },
+  { file: ['microsoft-defender', 'm365d-api-incidents-docs-example.json'], format: 'defender' },
+  { file: ['microsoft-defender', 'mde-api-alerts-docs-example.json'], format: 'defender' },
+  { file: ['azure-sentinel', 'msticpy-securityalert-alertlist.csv'], format: 'alerts_csv', take: 5 },
+  { file: ['windows-events', 'crowdsec-windows-bf-4625.xml.log'], format: 'windows_xml' },
+  { file: ['linux-auth', 'crowdsec-hub', 'ssh-bf.log'], format: 'syslog' },
+  { file: ['kubernetes-audit', 'crowdsec-hub', 'k8s-audit-priv-pod-file.jsonl'], format: 'k8s_audit' },
 ];
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-function pick(obj: Record<string, unknown>, ...paths: string[]): string | undefined {
-  for (const p of paths) {
-    let cur: unknown = obj;
-    for (const part of p.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[part] : undefined;
-    const s = str(cur);
-    if (s) return s;
-  }
-  return undefined;
-}
-
-/** First start only: demo conversations built from real labelled samples shipped in resources/. */
+/** First start only: demo conversations built from the real labelled and raw samples in resources/samples. */
 export function seedDemoWorkspace(db: Db, log: Logger): number {
   if (getSetting(db, 'workspace.seeded')) return 0;
+  const started = Date.now();
   let added = 0;
   db.transaction(() => {
     for (const src of SEED_FILES) {
-      const lines = fs.readFileSync(resourcePath(...src.file), 'utf8').split('\n').filter(Boolean);
-      for (const line of lines.slice(0, src.take)) {
-        const t = JSON.parse(line) as PantherTest;
-        const e = t.event;
-        const keyFields: KeyFields = {
-          time: pick(e, 'eventTime', 'requestReceivedTimestamp', 'createdDateTime', 'CreationTime', 'timestamp'),
-          host: pick(e, 'eventSource', 'objectRef.resource', 'p_source_label'),
-          user: pick(e, 'userIdentity.userName', 'userIdentity.arn', 'user.username', 'UserId', 'userPrincipalName'),
-          sourceIp: pick(e, 'sourceIPAddress', 'sourceIPs.0', 'ClientIP', 'ipAddress'),
-          rule: t.rule_name,
-          severity: t.severity,
-        };
-        for (const k of Object.keys(keyFields)) if (keyFields[k] === undefined) delete keyFields[k];
-        const id = insertConversation(db, {
-          sourceKind: 'imported_alert',
-          sourceFormat: src.format,
-          title: `${t.rule_name} — ${t.test_name}`,
-          task: 'triage',
-          alertPayload: e,
-          keyFields,
-          contentHash: crypto.createHash('sha256').update(`seed:${line}`).digest('hex'),
-          groupKey: `${t.source_file}#${t.test_name}`,
+      const bytes = fs.readFileSync(resourcePath('samples', ...src.file));
+      const result = importBytesSync(db, bytes, {
+        fileName: src.file[src.file.length - 1]!,
+        format: src.format,
+        actor: 'demo',
+        maxRecords: src.take,
+      });
+      if (result.rejections.length) {
+        log.warn('seed sample had rejected records', {
+          file: src.file.join('/'),
+          rejections: result.rejections.slice(0, 3),
         });
-        if (id !== null) added++;
       }
+      added += result.inserted;
     }
     setSetting(db, 'workspace.seeded', { at: Date.now(), conversations: added });
   })();
-  log.info('seeded demo workspace', { conversations: added });
+  log.info('seeded demo workspace', { conversations: added, ms: Date.now() - started });
   return added;
 }

@@ -1,5 +1,6 @@
 import { appCommands } from './app';
 import { conversationCommands } from './conversations';
+import { importCommands } from './imports';
 import { modelCommands } from './models';
 import { chatCommands } from './chat';
 import { datasetCommands } from './datasets';
@@ -17,6 +18,7 @@ import { trainingCommands } from './training';
 export const commands = {
   ...appCommands,
   ...conversationCommands,
+  ...importCommands,
   ...modelCommands,
   ...chatCommands,
   ...datasetCommands,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createWorkbench, defaultDataDir } from '../../core/workbench';
 import { startHttpHost } from './httpHost';
+import { createUploadRoute } from '../../importers/uploads';
 
 /** `npm run serve -- --data-dir DIR [--port N] [--host H --allow-remote]` */
 export async function serveMain(argv: string[]): Promise<void> {
@@ -35,6 +36,8 @@ export async function serveMain(argv: string[]): Promise<void> {
     host,
     port: values.port ? Number(values.port) : 0,
     allowRemote: values['allow-remote'],
+    // Browsers upload files to import; the route runs after the host's Host/Origin/token checks.
+    extraRoutes: createUploadRoute(workbench.dataDir),
   });
   console.log(`Triage Workbench (headless) — data in ${workbench.dataDir}`);
   console.log(`Open: ${httpHost.url}`);

@@ -1,0 +1,24 @@
+/** Bounds that keep an import's memory flat whatever the file holds. */
+export const IMPORT_LIMITS = {
+  /** Largest single record (a JSONL line, a CSV row, an XML event, one element of a JSON array). */
+  maxRecordBytes: 16 * 1024 * 1024,
+  /** Read size; small enough that one chunk's work never stalls the event loop for long. */
+  chunkBytes: 256 * 1024,
+  /** Records written per transaction. */
+  batchSize: 1000,
+  /** Rejections kept in the report (all are counted). */
+  maxRejectionsKept: 1000,
+  /** Minimum gap between two progress events. */
+  progressIntervalMs: 150,
+  /** Deepest JSON nesting accepted. */
+  maxJsonDepth: 512,
+  /** Bytes read to detect a format and build the preview. */
+  detectBytes: 1024 * 1024,
+} as const;
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 * 1024) return `${(n / (1024 * 1024 * 1024)).toFixed(1)} GiB`;
+  if (n >= 1024 * 1024) return `${Math.round(n / (1024 * 1024))} MiB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${n} bytes`;
+}
