@@ -1,6 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { useApiEvent } from '../../api/useApiEvent';
-import { api } from '../../api/client';
 import {
   EXPORT_FORMATS,
   SEVERITIES,
@@ -725,16 +724,8 @@ function VersionCard({ version }: { version: DatasetVersionDetail }) {
       {result ? (
         <p className="small" data-testid="ds-export-result">
           Wrote {result.examples} examples ({result.bytes.toLocaleString()} bytes, sha256{' '}
-          <span className="mono">{result.sha256.slice(0, 16)}…</span>) to{' '}
-          <span className="mono">{result.fileName}</span>
-          {result.downloadUrl && api.transportKind === 'http' ? (
-            <>
-              {' '}
-              — <a href={result.downloadUrl}>download</a>
-            </>
-          ) : (
-            <> in {result.path}</>
-          )}
+          <span className="mono">{result.sha256.slice(0, 16)}…</span>) to <span className="mono">{result.path}</span>,
+          with its dataset card beside it. Recorded in the egress log.
         </p>
       ) : null}
       {error ? (
