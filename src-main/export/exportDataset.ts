@@ -86,9 +86,14 @@ export async function exportDataset(req: ExportRequest, ctx: ExportContext): Pro
   const reader = openExportReader(ctx.db);
   let written: Awaited<ReturnType<typeof writeLinesAtomic>>;
   try {
-    const lines = (function* () {
-      for (const json of iterateExampleJson(reader, version.id, req.split)) yield convert(json);
-    })();
+    const rows = iterateExampleJson(reader, version.id, req.split);
+    // OpenAI lines are the stored JSON as it is; the other formats convert each row.
+    const lines =
+      req.format === 'openai'
+        ? rows
+        : (function* () {
+            for (const json of rows) yield convert(json);
+          })();
     written = await writeLinesAtomic(dest, lines, { sink: ctx.sink, signal: ctx.signal });
   } finally {
     if (reader !== ctx.db) reader.close();
