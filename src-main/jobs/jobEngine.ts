@@ -77,7 +77,8 @@ export class JobEngine {
 
   /** `replace`: tests swap a built-in runner for a fake one; anywhere else a second runner is a bug. */
   register(runner: JobRunner, opts: { replace?: boolean } = {}): void {
-    if (this.runners.has(runner.kind) && !opts.replace) throw new Error(`job runner for ${runner.kind} registered twice`);
+    if (this.runners.has(runner.kind) && !opts.replace)
+      throw new Error(`job runner for ${runner.kind} registered twice`);
     this.runners.set(runner.kind, runner);
     if (this.started) this.pump();
   }

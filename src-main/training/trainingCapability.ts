@@ -62,8 +62,7 @@ function startLocal(params: LocalTrainParams, { db, services }: Ctx) {
        FROM models WHERE id = ?`,
     )
     .get(params.baseModelId) as
-    | { id: number; name: string; kind: string; archived: 0 | 1; quantization: string | null }
-    | undefined;
+    { id: number; name: string; kind: string; archived: 0 | 1; quantization: string | null } | undefined;
   if (!base) throw new WorkbenchError('not_found', `Model ${params.baseModelId} does not exist.`);
   if (base.kind !== 'local_gguf') {
     throw new WorkbenchError('bad_input', `"${base.name}" is a remote model; local training needs a local GGUF model.`);
@@ -89,7 +88,10 @@ function startOpenAI(params: OpenAIFineTuneParams, { db, services }: Ctx) {
   const ep = getEndpoint(db, params.endpointId);
   if (!ep) throw new WorkbenchError('not_found', `Endpoint ${params.endpointId} does not exist.`);
   if (!resolveKey(ep, services.get('keyStore')).key) {
-    throw new WorkbenchError('unauthorized', `No key is set for endpoint "${ep.name}". Set one in Settings → Endpoints.`);
+    throw new WorkbenchError(
+      'unauthorized',
+      `No key is set for endpoint "${ep.name}". Set one in Settings → Endpoints.`,
+    );
   }
   if (ep.keyStatus === 'invalid') {
     throw new WorkbenchError(
@@ -154,8 +156,7 @@ function jobDetail(id: number, { db, services }: Ctx): TrainingJobDetail {
   const task = TRAINING_TASKS.find((t) => t === params.task) ?? null;
   const backend = record.kind === 'local_train' ? 'local' : record.kind === 'openai_finetune' ? 'openai' : null;
   const baseRow = record.baseModelId !== null ? modelById(db, record.baseModelId) : null;
-  const baseName =
-    baseRow?.name ?? (typeof params.baseModel === 'string' ? params.baseModel : null);
+  const baseName = baseRow?.name ?? (typeof params.baseModel === 'string' ? params.baseModel : null);
   const version = record.datasetVersionId !== null ? getVersion(db, record.datasetVersionId) : null;
   const produced = modelProducedBy(db, id);
   const state = record.kind === 'openai_finetune' ? getFineTune(db, id) : null;
@@ -168,7 +169,12 @@ function jobDetail(id: number, { db, services }: Ctx): TrainingJobDetail {
     lineage: {
       baseModel: baseName ? { id: baseRow?.id ?? null, name: baseName } : null,
       datasetVersion: version
-        ? { id: version.id, datasetName: version.datasetName, version: version.version, contentHash: version.contentHash }
+        ? {
+            id: version.id,
+            datasetName: version.datasetName,
+            version: version.version,
+            contentHash: version.contentHash,
+          }
         : null,
       producedModel: produced
         ? { id: produced.id, name: produced.name, remoteModel: produced.remoteModel, path: produced.path }
@@ -236,4 +242,3 @@ export function createTrainingCapability(): Capability {
     },
   };
 }
-

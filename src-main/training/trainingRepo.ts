@@ -22,9 +22,7 @@ export function trainingOverview(db: Db): TrainingOverview {
     .get() as Omit<TrainingOverview, 'datasetVersions' | 'jobs'>;
   const datasetVersions = (db.prepare('SELECT COUNT(*) AS n FROM dataset_versions').get() as { n: number }).n;
   const jobRows = db
-    .prepare(
-      `SELECT status, COUNT(*) AS n FROM jobs WHERE kind IN ('local_train', 'openai_finetune') GROUP BY status`,
-    )
+    .prepare(`SELECT status, COUNT(*) AS n FROM jobs WHERE kind IN ('local_train', 'openai_finetune') GROUP BY status`)
     .all() as { status: string; n: number }[];
   const by = (s: string[]) => jobRows.filter((r) => s.includes(r.status)).reduce((a, r) => a + r.n, 0);
   return {
@@ -120,8 +118,7 @@ export interface ModelLineage {
 export function modelById(db: Db, id: number): ModelLineage | null {
   return (
     (db.prepare('SELECT id, name, kind, remote_model AS remoteModel, path FROM models WHERE id = ?').get(id) as
-      | ModelLineage
-      | undefined) ?? null
+      ModelLineage | undefined) ?? null
   );
 }
 

@@ -165,7 +165,8 @@ export function validateFineTuneJsonl(text: string): { examples: number } | { er
     }
     let assistant = false;
     for (const m of ex.messages as unknown[]) {
-      if (!m || typeof m !== 'object') return { error: `Invalid file format: line ${n} has a message that is not an object.` };
+      if (!m || typeof m !== 'object')
+        return { error: `Invalid file format: line ${n} has a message that is not an object.` };
       const msg = m as Record<string, unknown>;
       if (typeof msg.role !== 'string' || !ROLES.has(msg.role)) {
         return { error: `Invalid file format: line ${n} has an unrecognized role.` };
@@ -311,7 +312,11 @@ export class FineTuningStandin {
   }
 
   /** The next job created fails once it reaches `atStep`. */
-  failNextJob(atStep = 2, code = 'invalid_training_file', message = 'The job failed due to an invalid training file.'): this {
+  failNextJob(
+    atStep = 2,
+    code = 'invalid_training_file',
+    message = 'The job failed due to an invalid training file.',
+  ): this {
     this.pendingFailure = { atStep, code, message };
     return this;
   }
@@ -592,7 +597,8 @@ export class FineTuningStandin {
   }
 
   private checkCreate(body: unknown): { error: string; param: string | null } | null {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) return { error: 'The body must be a JSON object.', param: null };
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      return { error: 'The body must be a JSON object.', param: null };
     const b = body as Record<string, unknown>;
     for (const k of Object.keys(b)) {
       if (!CREATE_KEYS.has(k)) return { error: `Unrecognized request argument supplied: ${k}`, param: k };
@@ -601,9 +607,11 @@ export class FineTuningStandin {
     if (!this.fineTunable.includes(b.model)) {
       return { error: `Model ${b.model} is not available for fine-tuning or does not exist.`, param: 'model' };
     }
-    if (typeof b.training_file !== 'string') return { error: 'Missing required parameter: training_file', param: 'training_file' };
+    if (typeof b.training_file !== 'string')
+      return { error: 'Missing required parameter: training_file', param: 'training_file' };
     const train = this.files.get(b.training_file);
-    if (!train || train.purpose !== 'fine-tune') return { error: `invalid training_file: ${b.training_file}`, param: 'training_file' };
+    if (!train || train.purpose !== 'fine-tune')
+      return { error: `invalid training_file: ${b.training_file}`, param: 'training_file' };
     if (train.examples < MIN_EXAMPLES) {
       return {
         error: `Training file has ${train.examples} example(s), but must have at least ${MIN_EXAMPLES} examples`,
@@ -612,7 +620,8 @@ export class FineTuningStandin {
     }
     if (b.validation_file !== undefined && b.validation_file !== null) {
       const v = typeof b.validation_file === 'string' ? this.files.get(b.validation_file) : undefined;
-      if (!v || v.purpose !== 'fine-tune') return { error: `invalid validation_file: ${String(b.validation_file)}`, param: 'validation_file' };
+      if (!v || v.purpose !== 'fine-tune')
+        return { error: `invalid validation_file: ${String(b.validation_file)}`, param: 'validation_file' };
     }
     if (b.suffix !== undefined && b.suffix !== null) {
       if (typeof b.suffix !== 'string' || b.suffix.length > 64 || !b.suffix) {
@@ -620,12 +629,14 @@ export class FineTuningStandin {
       }
     }
     if (b.metadata !== undefined && b.metadata !== null) {
-      if (typeof b.metadata !== 'object' || Array.isArray(b.metadata)) return { error: 'metadata must be an object.', param: 'metadata' };
+      if (typeof b.metadata !== 'object' || Array.isArray(b.metadata))
+        return { error: 'metadata must be an object.', param: 'metadata' };
       const entries = Object.entries(b.metadata as Record<string, unknown>);
       if (entries.length > 16) return { error: 'metadata can have at most 16 key-value pairs.', param: 'metadata' };
       for (const [k, v] of entries) {
         if (k.length > 64) return { error: 'metadata keys can be at most 64 characters.', param: 'metadata' };
-        if (typeof v !== 'string' || v.length > 512) return { error: 'metadata values must be strings of at most 512 characters.', param: 'metadata' };
+        if (typeof v !== 'string' || v.length > 512)
+          return { error: 'metadata values must be strings of at most 512 characters.', param: 'metadata' };
       }
     }
     if (b.method !== undefined) {
@@ -633,7 +644,8 @@ export class FineTuningStandin {
       if (!m || typeof m !== 'object' || !['supervised', 'dpo', 'reinforcement'].includes(String(m.type))) {
         return { error: "method.type must be one of 'supervised', 'dpo', 'reinforcement'.", param: 'method.type' };
       }
-      if (m.type !== 'supervised') return { error: 'The stand-in only runs supervised fine-tuning.', param: 'method.type' };
+      if (m.type !== 'supervised')
+        return { error: 'The stand-in only runs supervised fine-tuning.', param: 'method.type' };
       const h = (m.supervised as { hyperparameters?: Record<string, unknown> } | undefined)?.hyperparameters;
       const bad = h ? checkHyper(h) : null;
       if (bad) return bad;
@@ -651,8 +663,10 @@ export class FineTuningStandin {
     const b = ctx.body as Record<string, unknown>;
     const train = this.files.get(b.training_file as string)!;
     const requested =
-      ((b.method as { supervised?: { hyperparameters?: Record<string, unknown> } } | undefined)?.supervised
-        ?.hyperparameters ?? (b.hyperparameters as Record<string, unknown> | undefined)) ?? {};
+      (b.method as { supervised?: { hyperparameters?: Record<string, unknown> } } | undefined)?.supervised
+        ?.hyperparameters ??
+      (b.hyperparameters as Record<string, unknown> | undefined) ??
+      {};
     const hyper: Hyper = {
       n_epochs: typeof requested.n_epochs === 'number' ? requested.n_epochs : 3,
       batch_size: typeof requested.batch_size === 'number' ? requested.batch_size : 1,
@@ -704,7 +718,10 @@ export class FineTuningStandin {
     this.pendingFailure = null;
     this.sims.set(id, sim);
     this.event(sim, `Created fine-tuning job: ${id}`);
-    this.event(sim, `Validating training file: ${train.id}${job.validation_file ? ` and validation file: ${job.validation_file}` : ''}`);
+    this.event(
+      sim,
+      `Validating training file: ${train.id}${job.validation_file ? ` and validation file: ${job.validation_file}` : ''}`,
+    );
 
     const lose = this.loseAnswers[0];
     if (lose) {
@@ -755,7 +772,8 @@ export class FineTuningStandin {
     const sim = this.sims.get(ctx.params.id!);
     if (!sim) return ctx.error(404, `Could not find fine-tune: ${ctx.params.id}`, { param: 'fine_tuning_job_id' });
     const job = sim.job;
-    if (isFinal(job.status)) return ctx.error(400, `Job has already ${job.status === 'succeeded' ? 'completed' : job.status}.`);
+    if (isFinal(job.status))
+      return ctx.error(400, `Job has already ${job.status === 'succeeded' ? 'completed' : job.status}.`);
     job.status = 'cancelled';
     job.finished_at = nowSeconds();
     job.estimated_finish = null;
@@ -785,11 +803,16 @@ function checkHyper(h: Record<string, unknown>): { error: string; param: string 
       return { error: `Unrecognized hyperparameter: ${k}`, param: `hyperparameters.${k}` };
     }
   }
-  if (!okInt(h.n_epochs, 1, 50)) return { error: 'n_epochs must be an integer from 1 to 50.', param: 'hyperparameters.n_epochs' };
-  if (!okInt(h.batch_size, 1, 256)) return { error: 'batch_size must be an integer from 1 to 256.', param: 'hyperparameters.batch_size' };
+  if (!okInt(h.n_epochs, 1, 50))
+    return { error: 'n_epochs must be an integer from 1 to 50.', param: 'hyperparameters.n_epochs' };
+  if (!okInt(h.batch_size, 1, 256))
+    return { error: 'batch_size must be an integer from 1 to 256.', param: 'hyperparameters.batch_size' };
   const lr = h.learning_rate_multiplier;
   if (!(lr === undefined || lr === 'auto' || (typeof lr === 'number' && lr > 0 && lr <= 10))) {
-    return { error: 'learning_rate_multiplier must be a number above 0.', param: 'hyperparameters.learning_rate_multiplier' };
+    return {
+      error: 'learning_rate_multiplier must be a number above 0.',
+      param: 'hyperparameters.learning_rate_multiplier',
+    };
   }
   return null;
 }

@@ -61,7 +61,7 @@ export async function openBench(
 
 export async function addEndpoint(
   wb: Workbench,
-  standin: OpenAIStandin,
+  standin: Pick<OpenAIStandin, 'url'>,
   opts: { key?: string; kind?: 'openai' | 'openai_compatible'; name?: string } = {},
 ): Promise<EndpointSummary> {
   return ok<EndpointSummary>(

@@ -35,13 +35,13 @@ describe('migration 0009 (training)', () => {
     ).run(job, ep);
     expect(() =>
       db
-        .prepare("INSERT INTO openai_finetunes (job_id, client_ref, checkpoints, updated_at) VALUES (?, 'r', 'not json', 1)")
+        .prepare(
+          "INSERT INTO openai_finetunes (job_id, client_ref, checkpoints, updated_at) VALUES (?, 'r', 'not json', 1)",
+        )
         .run(job),
     ).toThrow();
     expect(() =>
-      db
-        .prepare("UPDATE openai_finetunes SET failure = 'something else' WHERE job_id = ?")
-        .run(job),
+      db.prepare("UPDATE openai_finetunes SET failure = 'something else' WHERE job_id = ?").run(job),
     ).toThrow();
     // The endpoint can go (the job keeps its state); deleting the job removes its state.
     db.prepare('DELETE FROM endpoints WHERE id = ?').run(ep);

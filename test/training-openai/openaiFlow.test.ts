@@ -114,7 +114,10 @@ describe('OpenAI fine-tuning against the stand-in', () => {
       remote_model: remote.fine_tuned_model,
       dataset_version_id: version.id,
     });
-    const parent = wb.db.prepare('SELECT * FROM models WHERE id = ?').get(row.parent_model_id) as Record<string, unknown>;
+    const parent = wb.db.prepare('SELECT * FROM models WHERE id = ?').get(row.parent_model_id) as Record<
+      string,
+      unknown
+    >;
     expect(parent).toMatchObject({ remote_model: 'gpt-4o-mini-2024-07-18', endpoint_id: ep.id });
     expect(JSON.parse(row.metadata as string)).toMatchObject({
       source: 'openai_finetune',

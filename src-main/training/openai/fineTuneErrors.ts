@@ -70,8 +70,10 @@ function said(err: APIError, apiKey: string): string {
 export function classifyFailure(err: unknown, apiKey: string): ClassifiedFailure {
   const base = { status: null, serverSaid: '', retryAfterS: null, ambiguous: false };
   if (err instanceof APIUserAbortError) return { ...base, kind: 'aborted' };
-  if (err instanceof AuthenticationError) return { ...base, kind: 'key_rejected', status: 401, serverSaid: said(err, apiKey) };
-  if (err instanceof PermissionDeniedError) return { ...base, kind: 'forbidden', status: 403, serverSaid: said(err, apiKey) };
+  if (err instanceof AuthenticationError)
+    return { ...base, kind: 'key_rejected', status: 401, serverSaid: said(err, apiKey) };
+  if (err instanceof PermissionDeniedError)
+    return { ...base, kind: 'forbidden', status: 403, serverSaid: said(err, apiKey) };
   if (err instanceof RateLimitError) {
     return {
       ...base,
@@ -122,7 +124,8 @@ export function describeFailure(f: ClassifiedFailure, endpoint: string, what: st
       return `${name} refused ${what} (${f.status ?? 'error'}).${server}`;
     case 'transient':
       if (f.status === 429) return `${name} is rate limiting requests (429) while ${what}.`;
-      if (f.status !== null && f.status >= 500) return `${name} had a server error (${f.status}) while ${what}.${server}`;
+      if (f.status !== null && f.status >= 500)
+        return `${name} had a server error (${f.status}) while ${what}.${server}`;
       return `${name} did not answer, or answered with something unreadable, while ${what}.`;
     case 'aborted':
       return `Stopped while ${what}.`;

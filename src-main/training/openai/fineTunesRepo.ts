@@ -74,9 +74,12 @@ export function getFineTune(db: Db, jobId: number): FineTuneRecord | null {
 }
 
 export function insertFineTune(db: Db, f: { jobId: number; endpointId: number; clientRef: string }): void {
-  db.prepare(
-    'INSERT INTO openai_finetunes (job_id, endpoint_id, client_ref, updated_at) VALUES (?, ?, ?, ?)',
-  ).run(f.jobId, f.endpointId, f.clientRef, Date.now());
+  db.prepare('INSERT INTO openai_finetunes (job_id, endpoint_id, client_ref, updated_at) VALUES (?, ?, ?, ?)').run(
+    f.jobId,
+    f.endpointId,
+    f.clientRef,
+    Date.now(),
+  );
 }
 
 export interface FineTunePatch {

@@ -105,7 +105,9 @@ function newClientRef(): string {
 }
 
 function num(setting: unknown, min: number, max: number, fallback: number): number {
-  return typeof setting === 'number' && Number.isFinite(setting) && setting >= min && setting <= max ? setting : fallback;
+  return typeof setting === 'number' && Number.isFinite(setting) && setting >= min && setting <= max
+    ? setting
+    : fallback;
 }
 
 function level(l: string | undefined): 'info' | 'warn' | 'error' {
@@ -224,26 +226,24 @@ class FineTuneRun {
 
   private async drive(): Promise<JobOutcome> {
     const freshAttempt = this.ctx.job.status === 'queued' || this.ctx.job.status === 'interrupted';
-    if (this.state.remoteJobId && freshAttempt) {
+    if (this.state.failure) this.patch({ failure: null });
+    const ended = this.state.remoteStatus === 'failed' || this.state.remoteStatus === 'cancelled';
+    if (this.state.remoteJobId && freshAttempt && ended) {
       // Retry after the remote job ended badly: keep the uploads, start a new remote job.
-      const previous = await this.retrieve();
-      if (previous.status === 'failed' || previous.status === 'cancelled') {
-        this.ctx.event(
-          `OpenAI job ${previous.id} ended ${previous.status}; creating a new one from the same uploaded files.`,
-        );
-        this.patch({
-          clientRef: newClientRef(),
-          remoteJobId: null,
-          remoteStatus: null,
-          createSentAt: null,
-          eventsCursor: null,
-          checkpoints: [],
-          result: null,
-          failure: null,
-          fineTunedModel: null,
-          trainedTokens: null,
-        });
-      }
+      this.ctx.event(
+        `OpenAI job ${this.state.remoteJobId} ended ${this.state.remoteStatus}; creating a new one from the same uploaded files.`,
+      );
+      this.patch({
+        clientRef: newClientRef(),
+        remoteJobId: null,
+        remoteStatus: null,
+        createSentAt: null,
+        eventsCursor: null,
+        checkpoints: [],
+        result: null,
+        fineTunedModel: null,
+        trainedTokens: null,
+      });
     }
     if (!this.state.remoteJobId) {
       await this.ensureUploaded();
@@ -314,13 +314,16 @@ class FineTuneRun {
     this.ctx.event(
       `Uploading the ${split} split of "${version.datasetName}" v${version.version} (${exported.examples} examples, ${kb(exported.bytes)}) to "${this.endpoint.name}".`,
     );
-    const raw = await this.call(`uploading the ${split} split`, () =>
-      this.client.files.create(
-        { file: fs.createReadStream(exported.path), purpose: 'fine-tune' },
-        { signal: this.ctx.signal, timeout: UPLOAD_TIMEOUT_MS },
+    const file = await this.call(`uploading the ${split} split`, async () =>
+      parseOr(
+        RemoteFile,
+        await this.client.files.create(
+          { file: fs.createReadStream(exported.path), purpose: 'fine-tune' },
+          { signal: this.ctx.signal, timeout: UPLOAD_TIMEOUT_MS },
+        ),
+        'the file upload',
       ),
     );
-    const file = parseOr(RemoteFile, raw, 'the file upload');
     recordEgress(this.db, {
       actor: `job ${this.jobId}`,
       kind: 'upload',
@@ -368,6 +371,7 @@ class FineTuneRun {
       method: { type: 'supervised' as const, supervised: { hyperparameters } },
       metadata: this.metadata(),
     };
+    let lastWhy = '';
     for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
       this.patch({ createSentAt: Date.now() });
       let raw: unknown;
@@ -383,7 +387,7 @@ class FineTuneRun {
         const f = classifyFailure(err, this.apiKey);
         if (f.kind === 'forbidden') {
           this.patch({ failure: 'creation_refused' });
-          throw new Error(creationRefusedMessage(this.endpoint.name, f));
+          throw new Error(creationRefusedMessage(this.endpoint.name, f), { cause: err });
         }
         if (f.kind !== 'transient') throw this.toJobError(f, 'creating the fine-tuning job');
         const why = describeFailure(f, this.endpoint.name, 'creating the fine-tuning job');
@@ -398,15 +402,16 @@ class FineTuneRun {
         } else {
           this.ctx.event(why, 'warn');
         }
+        lastWhy = why;
         if (attempt < CREATE_ATTEMPTS) {
           const waitS = f.retryAfterS !== null && f.retryAfterS <= 60 ? f.retryAfterS : Math.min(8, 0.5 * 2 ** attempt);
           await sleep(waitS * 1000, this.ctx.signal);
-          if (this.ctx.signal.aborted) throw new Error('aborted');
-        } else {
-          throw new RetryableJobError(`${why} (after ${CREATE_ATTEMPTS} tries)`);
+          if (this.ctx.signal.aborted) throw new Error('aborted', { cause: err });
         }
       }
     }
+    // The next attempt (the engine's) looks the job up by metadata before creating again.
+    throw new RetryableJobError(`${lastWhy} (after ${CREATE_ATTEMPTS} tries)`);
   }
 
   /** The remote job carrying this job's metadata, if one exists (checked here too, not only by the server's filter). */
@@ -416,9 +421,12 @@ class FineTuneRun {
     for (let page = 0; page < 5; page++) {
       const { items, hasMore } = await this.call('looking the job up by its metadata', () =>
         readList(
-          this.client.fineTuning.jobs.list({ metadata, limit: 20, ...(after ? { after } : {}) }, {
-            ...(signal ? { signal } : {}),
-          }),
+          this.client.fineTuning.jobs.list(
+            { metadata, limit: 20, ...(after ? { after } : {}) },
+            {
+              ...(signal ? { signal } : {}),
+            },
+          ),
           'the job list',
         ),
       );
@@ -443,10 +451,13 @@ class FineTuneRun {
 
   private async retrieve(): Promise<RemoteJob> {
     const id = this.state.remoteJobId!;
-    const raw = await this.call('checking the job', () =>
-      this.client.fineTuning.jobs.retrieve(id, { signal: this.ctx.signal }),
+    return this.call('checking the job', async () =>
+      parseOr(
+        RemoteJob,
+        await this.client.fineTuning.jobs.retrieve(id, { signal: this.ctx.signal }),
+        'checking the job',
+      ),
     );
-    return parseOr(RemoteJob, raw, 'checking the job');
   }
 
   // -------------------------------------------------------------------------------------------
@@ -546,9 +557,7 @@ class FineTuneRun {
     let fresh: RemoteEvent[] = [];
     const first = await fetchPage(undefined);
     const events = parse(first.items);
-    const ascending =
-      events.length > 1 &&
-      (events[0]!.created_at ?? 0) < (events[events.length - 1]!.created_at ?? 0);
+    const ascending = events.length > 1 && (events[0]!.created_at ?? 0) < (events[events.length - 1]!.created_at ?? 0);
     if (!ascending) {
       let page = { events, hasMore: first.hasMore };
       let reached = false;
@@ -654,10 +663,14 @@ class FineTuneRun {
       await this.syncCheckpoints();
     } catch (err) {
       if (this.ctx.signal.aborted) throw err;
-      this.ctx.event(`The checkpoints could not be read (${(err as Error).message}); they are shown as unknown.`, 'warn');
+      this.ctx.event(
+        `The checkpoints could not be read (${(err as Error).message}); they are shown as unknown.`,
+        'warn',
+      );
     }
     const fineTuned = remote.fine_tuned_model;
-    if (!fineTuned) throw new Error(`OpenAI reports job ${remote.id} succeeded but does not name the fine-tuned model.`);
+    if (!fineTuned)
+      throw new Error(`OpenAI reports job ${remote.id} succeeded but does not name the fine-tuned model.`);
     const result = await this.readResultFile(remote);
     const trainedTokens = typeof remote.trained_tokens === 'number' ? remote.trained_tokens : null;
     this.patch({ fineTunedModel: fineTuned, trainedTokens, result });
@@ -715,7 +728,10 @@ class FineTuneRun {
       return summary;
     } catch (err) {
       if (this.ctx.signal.aborted) throw err;
-      this.ctx.event(`The result file could not be read (${(err as Error).message}); its figures are shown as unknown.`, 'warn');
+      this.ctx.event(
+        `The result file could not be read (${(err as Error).message}); its figures are shown as unknown.`,
+        'warn',
+      );
       return null;
     }
   }
@@ -748,4 +764,3 @@ class FineTuneRun {
     }
   }
 }
-

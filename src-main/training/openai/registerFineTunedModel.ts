@@ -19,7 +19,8 @@ export interface FineTunedModel {
 /** The registry row of the base model: the one picked in the form, else one for the same endpoint and name. */
 function baseModelId(db: Db, m: FineTunedModel): number {
   if (m.params.baseModelId !== undefined) {
-    const row = db.prepare('SELECT id FROM models WHERE id = ?').get(m.params.baseModelId) as { id: number } | undefined;
+    const row = db.prepare('SELECT id FROM models WHERE id = ?').get(m.params.baseModelId) as
+      { id: number } | undefined;
     if (row) return row.id;
   }
   const found = db

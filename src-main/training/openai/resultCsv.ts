@@ -1,7 +1,13 @@
 import type { ResultFileSummary } from '../../contract/index';
 
 /** The columns OpenAI's result file documents; any may be missing from what a server sends. */
-export const RESULT_COLUMNS = ['step', 'train_loss', 'train_accuracy', 'valid_loss', 'valid_mean_token_accuracy'] as const;
+export const RESULT_COLUMNS = [
+  'step',
+  'train_loss',
+  'train_accuracy',
+  'valid_loss',
+  'valid_mean_token_accuracy',
+] as const;
 
 export interface ResultRow {
   step: number | null;
