@@ -7,7 +7,15 @@ import { getVersion, iterateExampleJson } from '../datasets/datasetsRepo';
 import { cardJson, cardMarkdown } from './datasetCard';
 import { recordEgress } from './egressLog';
 import { converterFor } from './exportFormats';
-import { isDirectory, writeLinesAtomic, writeTextAtomic, type SinkFactory } from './writeAtomic';
+import { readEncodedChunks } from './exportReader';
+import {
+  isDirectory,
+  writeChunksAtomic,
+  writeLinesAtomic,
+  writeTextAtomic,
+  type SinkFactory,
+  type WriteResult,
+} from './writeAtomic';
 
 export interface ExportRequest {
   versionId: number;
@@ -27,6 +35,36 @@ export interface ExportContext {
 
 export function exportsDir(dataDir: string): string {
   return path.join(dataDir, 'exports');
+}
+
+/**
+ * OpenAI lines are the stored JSON as it is: a worker thread reads and encodes them while this
+ * thread hashes and writes. The other formats convert row by row here, from a separate reader.
+ */
+async function writeExampleLines(
+  ctx: ExportContext,
+  versionId: number,
+  req: ExportRequest,
+  dest: string,
+): Promise<WriteResult> {
+  const file = ctx.db.memory ? null : ctx.db.name;
+  if (req.format === 'openai' && file && fs.existsSync(file)) {
+    return writeChunksAtomic(dest, readEncodedChunks({ dbFile: file, versionId, split: req.split }), {
+      sink: ctx.sink,
+      signal: ctx.signal,
+    });
+  }
+  const convert = converterFor(req.format);
+  const reader = openExportReader(ctx.db);
+  try {
+    const rows = iterateExampleJson(reader, versionId, req.split);
+    const lines = (function* () {
+      for (const json of rows) yield convert(json);
+    })();
+    return await writeLinesAtomic(dest, lines, { sink: ctx.sink, signal: ctx.signal });
+  } finally {
+    if (reader !== ctx.db) reader.close();
+  }
 }
 
 /**
@@ -82,22 +120,7 @@ export async function exportDataset(req: ExportRequest, ctx: ExportContext): Pro
   const base = `${slug(version.datasetName)}-v${version.version}-${req.format}${req.split ? `-${req.split}` : ''}`;
   const fileName = `${base}.jsonl`;
   const dest = path.join(dir, fileName);
-  const convert = converterFor(req.format);
-  const reader = openExportReader(ctx.db);
-  let written: Awaited<ReturnType<typeof writeLinesAtomic>>;
-  try {
-    const rows = iterateExampleJson(reader, version.id, req.split);
-    // OpenAI lines are the stored JSON as it is; the other formats convert each row.
-    const lines =
-      req.format === 'openai'
-        ? rows
-        : (function* () {
-            for (const json of rows) yield convert(json);
-          })();
-    written = await writeLinesAtomic(dest, lines, { sink: ctx.sink, signal: ctx.signal });
-  } finally {
-    if (reader !== ctx.db) reader.close();
-  }
+  const written = await writeExampleLines(ctx, version.id, req, dest);
   const exportedAt = Date.now();
   const card = {
     version,

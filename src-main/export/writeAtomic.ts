@@ -45,73 +45,59 @@ export interface WriteResult {
 const CHUNK_BYTES = 4 << 20;
 const MAX_IN_FLIGHT = 2;
 
+/** Whole lines already encoded (each ending in LF), e.g. by the export reader thread. */
+export interface LineChunk {
+  buf: Buffer;
+  lines: number;
+}
+
+interface Writer {
+  /** Hashes the chunk and starts writing it; waits while too many writes are in flight. */
+  emit(chunk: Buffer, slot?: number): Promise<void>;
+  /** Waits for every write that used this chunk buffer slot. */
+  release(slot: number): Promise<void>;
+  lines: number;
+}
+
 /**
- * Streams lines (each gets one LF; no BOM, no blank lines) into a temp file next to `dest`, then
- * renames it into place. Any failure — a full disk, a converter error — removes the temp file, so
- * `dest` is either the whole new file or untouched.
- *
- * Lines are encoded straight into one of two chunk buffers while the other is being written, so
- * reading and encoding overlap with the disk.
+ * Writes into a temp file next to `dest` and renames it into place. Any failure — a full disk, a
+ * bad line, a reader error — removes the temp file, so `dest` is either the whole new file or untouched.
  */
-export async function writeLinesAtomic(
+async function writeAtomic(
   dest: string,
-  lines: Iterable<string>,
-  opts: { sink?: SinkFactory; signal?: AbortSignal } = {},
+  opts: { sink?: SinkFactory; signal?: AbortSignal },
+  body: (w: Writer) => Promise<void>,
 ): Promise<WriteResult> {
   const temp = path.join(path.dirname(dest), `.${path.basename(dest)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   const sink = await (opts.sink ?? fileSink)(temp);
   const hash = crypto.createHash('sha256');
-  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-  let pending: { done: Promise<void>; slot: number | null }[] = [];
-  let current = 0;
-  let off = 0;
+  const pending: { done: Promise<void>; slot: number | null }[] = [];
   let bytes = 0;
-  let count = 0;
-  const settle = async (keep: number) => {
-    while (pending.length > keep) await pending.shift()!.done;
-  };
-  const emit = async (chunk: Buffer, slot: number | null) => {
-    await settle(MAX_IN_FLIGHT - 1);
-    hash.update(chunk);
-    bytes += chunk.length;
-    pending.push({ done: sink.write(chunk), slot });
-    if (opts.signal?.aborted) throw new WorkbenchError('cancelled', 'The export was cancelled; nothing was written.');
-  };
-  // Hands the filled buffer to the disk and switches to the other one once its last write is done.
-  const rotate = async () => {
-    if (off === 0) return;
-    await emit(buffers[current]!.subarray(0, off), current);
-    current ^= 1;
-    off = 0;
-    while (pending.some((p) => p.slot === current)) await pending.shift()!.done;
+  const w: Writer = {
+    lines: 0,
+    async emit(chunk, slot) {
+      while (pending.length >= MAX_IN_FLIGHT) await pending.shift()!.done;
+      hash.update(chunk);
+      bytes += chunk.length;
+      const done = sink.write(chunk);
+      // Awaited in order below; this only keeps a failure from counting as unhandled meanwhile.
+      done.catch(() => undefined);
+      pending.push({ done, slot: slot ?? null });
+      if (opts.signal?.aborted) throw new WorkbenchError('cancelled', 'The export was cancelled; nothing was written.');
+    },
+    async release(slot) {
+      while (pending.some((p) => p.slot === slot)) await pending.shift()!.done;
+    },
   };
   try {
-    for (const line of lines) {
-      if (line.length === 0 || line.includes('\n') || line.includes('\r')) {
-        throw new WorkbenchError('internal', `Export line ${count + 1} is empty or spans lines; nothing was written.`);
-      }
-      count++;
-      // UTF-8 needs at most 3 bytes per UTF-16 unit; +1 for the LF.
-      if (line.length * 3 + 1 > CHUNK_BYTES - off) {
-        await rotate();
-        if (line.length * 3 + 1 > CHUNK_BYTES) {
-          await emit(Buffer.from(`${line}\n`, 'utf8'), null);
-          continue;
-        }
-      }
-      const buf = buffers[current]!;
-      off += buf.write(line, off, 'utf8');
-      buf[off++] = 0x0a;
-    }
-    await rotate();
-    await settle(0);
+    await body(w);
+    while (pending.length) await pending.shift()!.done;
     await sink.close();
     await fsp.rename(temp, dest);
-    return { bytes, sha256: hash.digest('hex'), lines: count };
+    return { bytes, sha256: hash.digest('hex'), lines: w.lines };
   } catch (err) {
     // Let any write still in flight settle before the file goes away.
     await Promise.allSettled(pending.map((p) => p.done));
-    pending = [];
     await sink.abort();
     await fsp.rm(temp, { force: true });
     if (err instanceof WorkbenchError) throw err;
@@ -124,9 +110,67 @@ export async function writeLinesAtomic(
     }
     throw new WorkbenchError(
       'internal',
-      `The export could not be written (${code ?? 'write error'}); no partial file was left.`,
+      `The export could not be written (${code ?? (err as Error).message ?? 'write error'}); no partial file was left.`,
     );
   }
+}
+
+/**
+ * Streams lines (each gets one LF; no BOM, no blank lines) into `dest`, all or nothing. Lines are
+ * encoded straight into one of two chunk buffers while the other is being written.
+ */
+export function writeLinesAtomic(
+  dest: string,
+  lines: Iterable<string>,
+  opts: { sink?: SinkFactory; signal?: AbortSignal } = {},
+): Promise<WriteResult> {
+  return writeAtomic(dest, opts, async (w) => {
+    const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+    let current = 0;
+    let off = 0;
+    const rotate = async () => {
+      if (off === 0) return;
+      await w.emit(buffers[current]!.subarray(0, off), current);
+      current ^= 1;
+      off = 0;
+      await w.release(current);
+    };
+    for (const line of lines) {
+      if (line.length === 0 || line.includes('\n') || line.includes('\r')) {
+        throw new WorkbenchError(
+          'internal',
+          `Export line ${w.lines + 1} is empty or spans lines; nothing was written.`,
+        );
+      }
+      w.lines++;
+      // UTF-8 needs at most 3 bytes per UTF-16 unit; +1 for the LF.
+      if (line.length * 3 + 1 > CHUNK_BYTES - off) {
+        await rotate();
+        if (line.length * 3 + 1 > CHUNK_BYTES) {
+          await w.emit(Buffer.from(`${line}\n`, 'utf8'));
+          continue;
+        }
+      }
+      const buf = buffers[current]!;
+      off += buf.write(line, off, 'utf8');
+      buf[off++] = 0x0a;
+    }
+    await rotate();
+  });
+}
+
+/** Writes chunks of whole, already checked lines into `dest`, all or nothing. */
+export function writeChunksAtomic(
+  dest: string,
+  chunks: AsyncIterable<LineChunk>,
+  opts: { sink?: SinkFactory; signal?: AbortSignal } = {},
+): Promise<WriteResult> {
+  return writeAtomic(dest, opts, async (w) => {
+    for await (const c of chunks) {
+      w.lines += c.lines;
+      await w.emit(c.buf);
+    }
+  });
 }
 
 /** A small text file (the dataset card), written the same all-or-nothing way. */

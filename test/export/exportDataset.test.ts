@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DatasetVersionDetail, ExportResult } from '../../src-main/contract/index';
 import { exportDataset } from '../../src-main/export/exportDataset';
 import { exportDownloadRoute } from '../../src-main/export/downloadRoute';
+import { readEncodedChunks } from '../../src-main/export/exportReader';
 import { toAlpaca, toShareGpt } from '../../src-main/export/exportFormats';
 import { fileSink, writeLinesAtomic, type SinkFactory } from '../../src-main/export/writeAtomic';
 import { addExample, addMany, ok, openWorkbench, tmpDir, type TestBench } from '../datasets/helpers';
@@ -220,6 +221,55 @@ describe('writeLinesAtomic', () => {
       sha256: crypto.createHash('sha256').update(expected).digest('hex'),
     });
     expect(fs.readdirSync(dir)).toEqual(['big.jsonl']);
+  });
+});
+
+describe('export reader thread', () => {
+  it('streams a version as encoded chunks, small chunks and big lines included', async () => {
+    wb = await openWorkbench();
+    const w = wb;
+    addMany(w.db, 60, (i) => ({ answer: i === 7 ? `long ${'z'.repeat(5000)}` : undefined }));
+    const v = ok<DatasetVersionDetail>(await w.invoke('datasets.createVersion', { name: 'reader' }));
+    const rows = w.db
+      .prepare('SELECT example FROM dataset_examples WHERE dataset_version_id = ? ORDER BY id')
+      .pluck()
+      .all(v.id) as string[];
+    const parts: Buffer[] = [];
+    let lines = 0;
+    for await (const c of readEncodedChunks({
+      dbFile: path.join(w.dataDir, 'workbench.db'),
+      versionId: v.id,
+      chunkBytes: 4096,
+    })) {
+      parts.push(c.buf);
+      lines += c.lines;
+    }
+    expect(lines).toBe(60);
+    expect(parts.length).toBeGreaterThan(10);
+    expect(Buffer.concat(parts).toString('utf8')).toBe(rows.join('\n') + '\n');
+  });
+
+  it('refuses a stored example that spans lines: the export fails and leaves nothing', async () => {
+    wb = await openWorkbench();
+    const w = wb;
+    addMany(w.db, 55);
+    const v = ok<DatasetVersionDetail>(await w.invoke('datasets.createVersion', { name: 'pretty' }));
+    // A second version written by hand whose JSON is pretty-printed (valid JSON, not a JSONL line).
+    w.db
+      .prepare(
+        'INSERT INTO dataset_versions (dataset_id, version, content_hash, filter, build_report, seed, created_at) SELECT dataset_id, 99, content_hash, filter, build_report, seed, created_at FROM dataset_versions WHERE id = ?',
+      )
+      .run(v.id);
+    const v2 = (w.db.prepare('SELECT MAX(id) AS id FROM dataset_versions').get() as { id: number }).id;
+    w.db
+      .prepare(
+        "INSERT INTO dataset_examples (dataset_version_id, split, group_key, example, labels, token_count, content_hash) VALUES (?, 'train', 'g', ?, '{}', 1, 'h')",
+      )
+      .run(v2, '{\n  "messages": []\n}');
+    const r = await w.invoke('datasets.export', { versionId: v2, format: 'openai' });
+    expect(r).toEqual({ ok: false, error: { code: 'internal', message: expect.stringContaining('no partial file') } });
+    expect(fs.readdirSync(path.join(w.dataDir, 'exports'))).toEqual([]);
+    expect(w.db.prepare('SELECT COUNT(*) AS n FROM egress_log').get()).toEqual({ n: 0 });
   });
 });
 

@@ -1,0 +1,128 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Split } from '../contract/index';
+
+export interface EncodedChunk {
+  /** Whole lines, each ending in LF, UTF-8. */
+  buf: Buffer;
+  lines: number;
+}
+
+export interface ChunkReaderOptions {
+  dbFile: string;
+  versionId: number;
+  split?: Split | undefined;
+  chunkBytes?: number;
+  /** Chunks the reader may be ahead of the writer. */
+  ahead?: number;
+}
+
+// Plain JS run with `eval: true`, so it needs no bundler entry: it opens its own read-only,
+// memory-mapped connection, reads the version's rows by rowid in batches, checks each line and
+// encodes them into chunk buffers that are handed over (transferred, not copied) to the writer.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.modulePath);
+const { dbFile, versionId, split, chunkBytes, ahead } = workerData;
+let acked = 0;
+let sent = 0;
+let wake = null;
+parentPort.on('message', (m) => {
+  if (m === 'ack') { acked++; if (wake) { const w = wake; wake = null; w(); } }
+});
+(async () => {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true, timeout: 5000 });
+  try {
+    db.pragma('mmap_size = 1073741824');
+    const sql = 'SELECT id, example FROM dataset_examples WHERE id > ? AND +dataset_version_id = ?' + (split ? ' AND split = ?' : '') + ' ORDER BY id LIMIT 4000';
+    const stmt = db.prepare(sql).raw(true);
+    let buf = Buffer.allocUnsafe(chunkBytes);
+    let off = 0;
+    let lines = 0;
+    let total = 0;
+    const flush = async () => {
+      if (lines === 0) return;
+      while (sent - acked >= ahead) await new Promise((r) => { wake = r; });
+      const out = buf.buffer.slice(buf.byteOffset, buf.byteOffset + off);
+      parentPort.postMessage({ type: 'chunk', buf: out, lines }, [out]);
+      sent++;
+      buf = Buffer.allocUnsafe(chunkBytes);
+      off = 0;
+      lines = 0;
+    };
+    let last = 0;
+    for (;;) {
+      const rows = split ? stmt.all(last, versionId, split) : stmt.all(last, versionId);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const line = row[1];
+        total++;
+        if (line.length === 0 || line.includes('\\n') || line.includes('\\r')) throw new Error('line ' + total + ' is empty or spans lines');
+        if (line.length * 3 + 1 > chunkBytes - off) {
+          await flush();
+          if (line.length * 3 + 1 > chunkBytes) buf = Buffer.allocUnsafe(line.length * 3 + 1);
+        }
+        off += buf.write(line, off, 'utf8');
+        buf[off++] = 10;
+        lines++;
+      }
+      last = rows[rows.length - 1][0];
+    }
+    await flush();
+    parentPort.postMessage({ type: 'done', lines: total });
+  } finally {
+    db.close();
+  }
+})().catch((err) => parentPort.postMessage({ type: 'error', message: String(err && err.message || err) }));
+`;
+
+type WorkerMessage =
+  | { type: 'chunk'; buf: ArrayBuffer; lines: number }
+  | { type: 'done'; lines: number }
+  | { type: 'error'; message: string };
+
+/**
+ * Reads a version's stored OpenAI lines on a worker thread and yields them as encoded chunks: the
+ * SQLite reads and the encoding run beside the hashing and writing, and off the thread that
+ * serves the UI. Stopping early (a failed write) terminates the worker.
+ */
+export async function* readEncodedChunks(opts: ChunkReaderOptions): AsyncGenerator<EncodedChunk> {
+  const modulePath = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      modulePath,
+      dbFile: opts.dbFile,
+      versionId: opts.versionId,
+      split: opts.split ?? null,
+      chunkBytes: opts.chunkBytes ?? 4 << 20,
+      ahead: opts.ahead ?? 3,
+    },
+  });
+  const queue: WorkerMessage[] = [];
+  let notify: (() => void) | null = null;
+  const push = (m: WorkerMessage) => {
+    queue.push(m);
+    notify?.();
+  };
+  worker.on('message', (m: WorkerMessage) => push(m));
+  worker.on('error', (err) => push({ type: 'error', message: err.message }));
+  worker.on('exit', (code) => {
+    if (code !== 0) push({ type: 'error', message: `reader stopped (exit ${code})` });
+  });
+  try {
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((r) => (notify = r));
+      notify = null;
+      const m = queue.shift()!;
+      if (m.type === 'error') {
+        throw new Error(`Reading the dataset failed: ${m.message}`);
+      }
+      if (m.type === 'done') return;
+      worker.postMessage('ack');
+      yield { buf: Buffer.from(m.buf), lines: m.lines };
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
