@@ -262,9 +262,16 @@ export function createChatCapability(opts: ChatCapabilityOptions = {}): Capabili
     async stop() {
       stopping = true;
       for (const r of running.values()) r.abort.abort();
-      const all = Promise.all([...running.values()].map((r) => r.done));
-      await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      const settle = (ms: number) =>
+        Promise.race([
+          Promise.all([...running.values()].map((r) => r.done)),
+          new Promise((resolve) => setTimeout(resolve, ms).unref()),
+        ]);
+      // Answers being written stop within a token or two and are stored; a model still loading cannot be
+      // interrupted, so the worker is stopped and those requests end as cancelled, before the DB closes.
+      await settle(3_000);
       await runtime?.dispose();
+      await settle(2_000);
     },
     handlers: {
       'chat.send': (args, ctx) => send(args, ctx),

@@ -166,6 +166,29 @@ describe('chat service', () => {
     expect((await ok<ConversationDetail>(w, 'conversations.get', { id })).messages).toHaveLength(0);
   });
 
+  it('quitting while the model loads ends the request cleanly', async () => {
+    const w = await open();
+    const id = await conversation(w);
+    const rejections: unknown[] = [];
+    const onRejection = (r: unknown) => rejections.push(r);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const done = new Promise<EventPayload<'chat.done'>>((resolve) => w.bus.on('chat.done', resolve));
+      const sent = await ok<ChatSendResult>(w, 'chat.send', { conversationId: id, content: 'hello', temperature: 0 });
+      const dataDir = w.dataDir;
+      await w.close(); // the worker is still starting or loading: no token has come yet
+      wb = null;
+      expect(await done).toMatchObject({ messageId: sent.messageId, stopped: true });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(rejections).toEqual([]);
+      wb = await createWorkbench({ dataDir, seed: false });
+      const answer = (await ok<ConversationDetail>(wb, 'conversations.get', { id })).messages.at(-1)!;
+      expect(answer).toMatchObject({ role: 'assistant', stopped: true });
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
   it('closing the workbench mid-generation leaves no unhandled rejection and stores the partial answer', async () => {
     const w = await open();
     const id = await conversation(w);

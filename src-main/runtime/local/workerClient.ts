@@ -416,8 +416,14 @@ export class LocalModelRuntime {
           this.loadedKey = null;
         }
         this.opts.log?.warn('model worker exited', { code, signal });
-        if (!started) reject(new WorkbenchError('model_failed', 'The local model process exited while starting.'));
-        const gone = new WorkbenchError('model_failed', CRASHED);
+        const gone = this.disposed
+          ? new WorkbenchError('cancelled', 'The workbench is shutting down.')
+          : new WorkbenchError('model_failed', CRASHED);
+        if (!started) {
+          reject(
+            this.disposed ? gone : new WorkbenchError('model_failed', 'The local model process exited while starting.'),
+          );
+        }
         for (const p of [...this.pending.values()]) p.onWorkerGone(gone);
       });
     });
@@ -436,7 +442,9 @@ export class LocalModelRuntime {
     if (!w) return;
     w.kill();
     // The exit handler reports to whoever still waits; do it now too in case the exit event never comes.
-    const gone = new WorkbenchError('model_failed', CRASHED);
+    const gone = this.disposed
+      ? new WorkbenchError('cancelled', 'The workbench is shutting down.')
+      : new WorkbenchError('model_failed', CRASHED);
     for (const p of [...this.pending.values()]) p.onWorkerGone(gone);
   }
 }
