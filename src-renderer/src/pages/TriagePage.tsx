@@ -8,6 +8,7 @@ import { ConversationList } from './triage/ConversationList';
 import { ConversationView } from './triage/ConversationView';
 import { ContextPanel } from './triage/ContextPanel';
 import { NewConversationDialog } from './triage/NewConversationDialog';
+import { LabelPanel } from '../features/labels/LabelPanel';
 
 export function TriagePage() {
   const status = useConversationsStore((s) => s.status);
@@ -76,6 +77,7 @@ export function TriagePage() {
             <ConversationView conversation={detail} />
           </section>
           <aside className="triage-context" aria-label="Alert context">
+            <LabelPanel conversation={detail} />
             <ContextPanel conversation={detail} />
           </aside>
         </>
