@@ -49,39 +49,62 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-export function shingles(normalised: string, size = 3): Set<number> {
+/**
+ * Word 3-shingles as sorted, distinct 32-bit hashes. Each word is hashed once and neighbours are
+ * combined arithmetically, so no string is made per shingle.
+ */
+export function shingles(normalised: string, size = 3): Uint32Array {
   const words = normalised.split(' ').filter(Boolean);
-  const out = new Set<number>();
-  if (words.length < size) {
-    if (words.length) out.add(fnv1a(words.join(' ')));
-    return out;
+  if (words.length < size) return words.length ? Uint32Array.of(fnv1a(words.join(' '))) : new Uint32Array(0);
+  const wh = words.map(fnv1a);
+  const out = new Uint32Array(wh.length - size + 1);
+  for (let i = 0; i < out.length; i++) {
+    let h = 0x2545f491;
+    for (let k = 0; k < size; k++) h = fmix32(Math.imul(h, 0x9e3779b1) ^ wh[i + k]!);
+    out[i] = h;
   }
-  for (let i = 0; i + size <= words.length; i++) out.add(fnv1a(words.slice(i, i + size).join(' ')));
-  return out;
+  out.sort();
+  let w = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[w - 1]) out[w++] = out[i]!;
+  return out.subarray(0, w);
 }
 
-export const NUM_PERM = 128;
-const BANDS = 16; // 16 bands × 8 rows: pairs at Jaccard 0.9 collide with probability ≈ 0.9999, at 0.5 ≈ 0.06.
+export const NUM_PERM = 64;
+// 16 bands × 4 rows: pairs at Jaccard 0.9 share a bucket with probability ≈ 1.0, at 0.8 ≈ 0.9995,
+// at 0.5 ≈ 0.64 (those are then dropped by the exact check), at 0.2 ≈ 0.03.
+const BANDS = 16;
 const ROWS = NUM_PERM / BANDS;
-const PERM_SEEDS = Array.from({ length: NUM_PERM }, (_, i) => fmix32(0x9e3779b9 + i * 0x632be5ab));
+const PERM_SEEDS = Uint32Array.from({ length: NUM_PERM }, (_, i) => fmix32(0x9e3779b9 + i * 0x632be5ab));
 
-export function minhash(set: Set<number>): Uint32Array {
+export function minhash(xs: Uint32Array): Uint32Array {
   const sig = new Uint32Array(NUM_PERM).fill(0xffffffff);
-  for (const x of set) {
-    for (let p = 0; p < NUM_PERM; p++) {
-      const h = fmix32(x ^ PERM_SEEDS[p]!);
-      if (h < sig[p]!) sig[p] = h;
+  for (let p = 0; p < NUM_PERM; p++) {
+    const seed = PERM_SEEDS[p]!;
+    let min = 0xffffffff;
+    for (let k = 0; k < xs.length; k++) {
+      const h = fmix32(xs[k]! ^ seed);
+      if (h < min) min = h;
     }
+    sig[p] = min;
   }
   return sig;
 }
 
-export function jaccard(a: Set<number>, b: Set<number>): number {
-  if (a.size === 0 && b.size === 0) return 1;
-  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+/** Jaccard similarity of two sorted, distinct hash arrays. */
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
+  let i = 0;
+  let j = 0;
   let inter = 0;
-  for (const x of small) if (large.has(x)) inter++;
-  return inter / (a.size + b.size - inter);
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      inter++;
+      i++;
+      j++;
+    } else if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  return inter / (a.length + b.length - inter);
 }
 
 class UnionFind {
@@ -136,28 +159,32 @@ export function dedupExamples<T extends Candidate>(
   if (opts.threshold < 1) {
     const sets = norm.map((t) => shingles(t));
     const sigs = sets.map(minhash);
-    const buckets = new Map<string, number[]>();
+    // One map per band, keyed by a hash of the band's rows (a collision only costs an exact check).
+    const buckets = Array.from({ length: BANDS }, () => new Map<number, number[]>());
     for (let i = 0; i < n; i++) {
       if (firstByHash.get(exact[i]!) !== i) continue; // exact copies already joined their first
+      const sig = sigs[i]!;
       for (let b = 0; b < BANDS; b++) {
-        let key = `${b}`;
-        for (let r = 0; r < ROWS; r++) key += `:${sigs[i]![b * ROWS + r]!.toString(36)}`;
-        const list = buckets.get(key);
+        let key = 0x811c9dc5;
+        for (let r = 0; r < ROWS; r++) key = fmix32(Math.imul(key, 0x01000193) ^ sig[b * ROWS + r]!);
+        const list = buckets[b]!.get(key);
         if (list) list.push(i);
-        else buckets.set(key, [i]);
+        else buckets[b]!.set(key, [i]);
       }
     }
-    const checked = new Set<string>();
-    for (const list of buckets.values()) {
-      for (let x = 0; x < list.length; x++) {
-        for (let y = x + 1; y < list.length; y++) {
-          const a = list[x]!;
-          const b = list[y]!;
-          if (uf.find(a) === uf.find(b)) continue;
-          const key = `${a}:${b}`;
-          if (checked.has(key)) continue;
-          checked.add(key);
-          if (jaccard(sets[a]!, sets[b]!) >= opts.threshold) uf.union(a, b);
+    const checked = new Set<number>();
+    for (const band of buckets) {
+      for (const list of band.values()) {
+        for (let x = 0; x < list.length; x++) {
+          for (let y = x + 1; y < list.length; y++) {
+            const a = list[x]!;
+            const b = list[y]!;
+            if (uf.find(a) === uf.find(b)) continue;
+            const key = a * n + b;
+            if (checked.has(key)) continue;
+            checked.add(key);
+            if (jaccard(sets[a]!, sets[b]!) >= opts.threshold) uf.union(a, b);
+          }
         }
       }
     }
