@@ -65,6 +65,14 @@ export const datasetsCapability: Capability = {
       };
     },
     'datasets.createVersion': async (args, ctx) => {
+      const existing = ctx.db.prepare('SELECT task FROM datasets WHERE name = ?').get(args.name) as
+        { task: string } | undefined;
+      if (existing && existing.task !== args.filter.task) {
+        throw new WorkbenchError(
+          'conflict',
+          `The dataset "${args.name}" holds ${existing.task} examples; choose another name for a ${args.filter.task} dataset.`,
+        );
+      }
       const result = await build(args.filter, args.options, ctx);
       if (result.report.steps.limits.belowMin) {
         throw new WorkbenchError(

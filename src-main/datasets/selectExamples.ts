@@ -191,9 +191,9 @@ export function assembleExample(row: LabelRow, rows: MessageRow[], system: strin
   } else if (context) {
     const m = turns[firstUser]!;
     const text = m.content ?? '';
-    // A chat started from an alert may already quote it; do not repeat it.
-    if (!text.includes(context.split('\n')[2] ?? context))
-      turns[firstUser] = { ...m, content: `${context}\n\n${text}` };
+    // A chat started from an alert may already quote its event; do not repeat it.
+    const compact = context.split('\n')[3] ?? context;
+    if (!text.includes(compact)) turns[firstUser] = { ...m, content: `${context}\n\n${text}` };
   }
   return { messages: [{ role: 'system', content: system }, ...turns] };
 }

@@ -153,6 +153,30 @@ describe('datasets.preview', () => {
   });
 });
 
+describe('assembly details', () => {
+  it('does not repeat an alert the analyst already quoted, and keeps one task per dataset name', async () => {
+    const w = await bench();
+    const alert = { eventName: 'DeleteTrail', trailName: 'org-trail' };
+    addExample(w.db, { alert, question: `Why was this done? ${JSON.stringify(alert)}` }, 1);
+    addExample(w.db, { alert, question: 'Is ```json code``` relevant?' }, 2);
+    addMany(w.db, 55, () => ({}), 10);
+    const v = ok<DatasetVersionDetail>(
+      await w.invoke('datasets.createVersion', { name: 'quoted', options: { pseudonymise: false } }),
+    );
+    const items = ok<{ items: DatasetExample[] }>(
+      await w.invoke('datasets.examples', { versionId: v.id, limit: 500 }),
+    ).items;
+    const user = (cid: number) => items.find((e) => e.conversationId === cid)!.example.messages[1]!.content!;
+    expect(user(1).split('DeleteTrail').length - 1).toBe(1);
+    expect(user(2)).toContain('"trailName":"org-trail"');
+    const clash = await w.invoke('datasets.createVersion', { name: 'quoted', filter: { task: 'incident' } });
+    expect(clash).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: expect.stringContaining('holds triage examples') },
+    });
+  });
+});
+
 describe('limits', () => {
   it('refuses to create a version below the minimum with a clear error', async () => {
     const w = await bench();
