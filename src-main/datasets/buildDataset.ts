@@ -105,7 +105,7 @@ export async function buildDataset(
   });
 
   progress('tokens');
-  const counter = createTokenCounter({
+  const counter = await createTokenCounter({
     kind: options.target.kind,
     model: options.target.model,
     limit: options.target.tokenLimit,

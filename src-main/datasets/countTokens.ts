@@ -1,5 +1,3 @@
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import type { TargetKind } from '../contract/index';
 import type { ChatExample } from './types';
 
@@ -27,9 +25,24 @@ export interface TokenCounter {
 // Text here is data, never control: special-token strings count as plain text instead of throwing.
 const PLAIN = { disallowedSpecial: new Set<string>() };
 
-function encodingFor(model: string): { name: string; count: (s: string) => number } {
-  if (/^gpt-3\.5|^gpt-4-|^gpt-4$/.test(model)) return { name: 'cl100k_base', count: (s) => countCl100k(s, PLAIN) };
-  return { name: 'o200k_base', count: (s) => countO200k(s, PLAIN) };
+type Count = (s: string) => number;
+const loaded = new Map<string, Promise<Count>>();
+
+// The BPE tables are large (o200k takes ~0.5 s to load): load one only when a build needs it.
+function loadEncoding(name: 'o200k_base' | 'cl100k_base'): Promise<Count> {
+  let p = loaded.get(name);
+  if (!p) {
+    p = (
+      name === 'o200k_base' ? import('gpt-tokenizer/encoding/o200k_base') : import('gpt-tokenizer/encoding/cl100k_base')
+    ).then((m) => (s: string) => m.countTokens(s, PLAIN));
+    loaded.set(name, p);
+  }
+  return p;
+}
+
+async function encodingFor(model: string): Promise<{ name: string; count: Count }> {
+  const name = /^gpt-3\.5|^gpt-4-|^gpt-4$/.test(model) ? 'cl100k_base' : 'o200k_base';
+  return { name, count: await loadEncoding(name) };
 }
 
 /**
@@ -57,7 +70,7 @@ export interface TokenCounterOptions {
   localTokenize?: ((text: string) => number) | null;
 }
 
-export function createTokenCounter(opts: TokenCounterOptions): TokenCounter {
+export async function createTokenCounter(opts: TokenCounterOptions): Promise<TokenCounter> {
   if (opts.kind === 'local_gguf') {
     const limit = opts.limit ?? DEFAULT_LOCAL_LIMIT;
     if (opts.localTokenize) {
@@ -65,10 +78,10 @@ export function createTokenCounter(opts: TokenCounterOptions): TokenCounter {
       return { tokenizer: 'exact', encoding: `gguf:${opts.model}`, limit, count: (e) => chatTokens(e, tokenize) };
     }
     // No loaded-model tokenizer is reachable yet: count with o200k and say it is an approximation.
-    const enc = encodingFor('');
+    const enc = await encodingFor('');
     return { tokenizer: 'approximate', encoding: enc.name, limit, count: (e) => chatTokens(e, enc.count) };
   }
-  const enc = encodingFor(opts.model);
+  const enc = await encodingFor(opts.model);
   const known = OPENAI_TOKEN_LIMITS[opts.model];
   return {
     tokenizer: known !== undefined || /^(gpt-4o|gpt-4\.1|gpt-3\.5|ft:)/.test(opts.model) ? 'exact' : 'approximate',

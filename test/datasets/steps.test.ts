@@ -145,7 +145,7 @@ describe('limits', () => {
 });
 
 describe('tokens and cost', () => {
-  it("uses the cookbook's per-message overhead", () => {
+  it("uses the cookbook's per-message overhead", async () => {
     const ex = {
       messages: [
         { role: 'user' as const, content: 'hi' },
@@ -155,19 +155,21 @@ describe('tokens and cost', () => {
     const oneEach = (s: string) => (s ? 1 : 0);
     // 3 (reply priming) + 2 × (3 + role + content) + name (1 + 1)
     expect(chatTokens(ex, oneEach)).toBe(3 + 2 * (3 + 1 + 1) + 2);
-    const counter = createTokenCounter({ kind: 'openai', model: 'gpt-4o-mini-2024-07-18' });
+    const counter = await createTokenCounter({ kind: 'openai', model: 'gpt-4o-mini-2024-07-18' });
     expect(counter).toMatchObject({ tokenizer: 'exact', encoding: 'o200k_base', limit: 65_536 });
     expect(counter.count({ messages: [{ role: 'user', content: 'Hello world' }] })).toBe(3 + 3 + 1 + 2);
     // Special-token text is data, not control.
     expect(counter.count({ messages: [{ role: 'user', content: '<|endoftext|>' }] })).toBeGreaterThan(6);
   });
 
-  it('reports local targets without a loaded tokenizer as approximate', () => {
-    expect(createTokenCounter({ kind: 'local_gguf', model: 'qwen' })).toMatchObject({
+  it('reports local targets without a loaded tokenizer as approximate', async () => {
+    expect(await createTokenCounter({ kind: 'local_gguf', model: 'qwen' })).toMatchObject({
       tokenizer: 'approximate',
       limit: 8192,
     });
-    expect(createTokenCounter({ kind: 'local_gguf', model: 'qwen', localTokenize: (s) => s.length })).toMatchObject({
+    expect(
+      await createTokenCounter({ kind: 'local_gguf', model: 'qwen', localTokenize: (s) => s.length }),
+    ).toMatchObject({
       tokenizer: 'exact',
     });
   });
