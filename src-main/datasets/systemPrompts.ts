@@ -1,17 +1,12 @@
-import type { Task } from '../contract/index';
+import { TASKS, type Task } from '../contract/index';
+import { taskPreset } from '../tasks/taskPresets';
 
-// The security analyst prompt each task trains with. Kept here (not in resources/) because a
-// dataset version's content hash depends on it: changing a prompt makes new versions, never silently old ones.
-const BASE =
-  'You are a security operations (SOC) analyst. Work only from the evidence you are given; say what is missing rather than guessing.';
-
-export const SYSTEM_PROMPTS: Record<Task, string> = {
-  triage: `${BASE} Triage the alert: give a verdict (true_positive, benign or false_positive), the severity (info, low, medium, high or critical), the likely threat type and MITRE ATT&CK techniques, your reasoning, and the next steps for the responder.`,
-  incident: `${BASE} Help investigate the incident: build a timeline from the events, name the affected hosts and accounts, map the activity to MITRE ATT&CK, and recommend containment and follow-up.`,
-  audit_log: `${BASE} Review the audit log entries: flag actions that are unusual, risky or policy-violating, explain why, and say which ones need follow-up.`,
-  code_review: `${BASE} Review the code or configuration for security issues: name each weakness, where it is, how it could be exploited, and how to fix it.`,
-  chat: `${BASE} Answer the analyst's security question clearly and precisely.`,
-};
+// The analyst prompt each task trains with is the one chat uses at inference (tasks/taskPresets),
+// so a fine-tuned model sees the same instructions it was trained on. A dataset version's content
+// hash covers it: changing a preset makes new versions differ, never old ones.
+export const SYSTEM_PROMPTS: Record<Task, string> = Object.fromEntries(
+  TASKS.map((t) => [t, taskPreset(t).systemPrompt]),
+) as Record<Task, string>;
 
 export interface LabelHints {
   threatType: string | null;
