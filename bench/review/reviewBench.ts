@@ -127,8 +127,9 @@ async function main(): Promise<void> {
   } else {
     // a reused workspace: put every example back to pending
     db.exec(
-      "UPDATE reviews SET status = 'pending', reviewer = NULL, reason = NULL, decided_at = NULL, updated_at = (SELECT updated_at FROM training_labels WHERE id = label_id); DELETE FROM review_batches;",
+      "UPDATE reviews SET status = 'pending', reviewer = NULL, reason = NULL, decided_at = NULL, updated_at = (SELECT updated_at FROM training_labels WHERE id = label_id) WHERE status <> 'pending'; DELETE FROM review_batches;",
     );
+    db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   // The real dispatcher (zod parsing, handlers, audit) with the capabilities under test.
@@ -153,12 +154,46 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `\nSQLite ${db.prepare('SELECT sqlite_version()').pluck().get() as string}, Node ${process.version}, ${os.cpus().length} CPUs`,
+    `\nSQLite ${db.prepare('SELECT sqlite_version()').pluck().get() as string}, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
 
   // ---- paging ------------------------------------------------------------------------------
+  // review.list and the raw SELECT take turns page by page, so both see the same machine load.
   const PAGES = 100;
   const LIMIT = 50;
+  const rawPage = db.prepare(
+    `SELECT r.id AS review_id, r.status, r.reviewer, r.reason, r.decided_at, r.updated_at, l.id AS label_id, l.conversation_id,
+       l.verdict, l.threat_type, l.severity, l.techniques, l.quality, l.labeller, l.updated_at AS labelled_at,
+       c.title, c.source_kind, c.source_format
+     FROM reviews r JOIN training_labels l ON l.id = r.label_id JOIN conversations c ON c.id = l.conversation_id
+     WHERE r.status = 'pending' AND r.updated_at <= ? AND (r.updated_at < ? OR r.id > ?)
+     ORDER BY r.updated_at DESC, r.id ASC LIMIT ?`,
+  );
+  const pagePair = async (): Promise<{ product: number[]; raw: number[] }> => {
+    const product: number[] = [];
+    const raw: number[] = [];
+    let cursor: string | null = null;
+    let u = Number.MAX_SAFE_INTEGER;
+    let id = 0;
+    for (let i = 0; i < PAGES; i++) {
+      let t0 = performance.now();
+      const r: { items: ReviewItem[]; nextCursor: string | null } = await invoke('review.list', {
+        filter: { status: 'pending' },
+        limit: LIMIT,
+        cursor,
+      });
+      product.push(ms(t0));
+      cursor = r.nextCursor;
+      t0 = performance.now();
+      const rows = rawPage.all(u, u, id, LIMIT) as { updated_at: number; review_id: number }[];
+      raw.push(ms(t0));
+      u = rows[rows.length - 1]!.updated_at;
+      id = rows[rows.length - 1]!.review_id;
+    }
+    return { product, raw };
+  };
+  await pagePair(); // warm the page cache the same way for both
+  const { product: pq, raw } = await pagePair();
   const pageTimes = async (filter: Record<string, unknown>): Promise<number[]> => {
     const times: number[] = [];
     let cursor: string | null = null;
@@ -175,32 +210,6 @@ async function main(): Promise<void> {
     }
     return times;
   };
-  const rawPage = db.prepare(
-    `SELECT r.id AS review_id, r.status, r.reviewer, r.reason, r.decided_at, r.updated_at, l.id AS label_id, l.conversation_id,
-       l.verdict, l.threat_type, l.severity, l.techniques, l.quality, l.labeller, l.updated_at AS labelled_at,
-       c.title, c.source_kind, c.source_format
-     FROM reviews r JOIN training_labels l ON l.id = r.label_id JOIN conversations c ON c.id = l.conversation_id
-     WHERE r.status = 'pending' AND r.updated_at <= ? AND (r.updated_at < ? OR r.id > ?)
-     ORDER BY r.updated_at DESC, r.id ASC LIMIT ?`,
-  );
-  const rawTimes = (): number[] => {
-    const times: number[] = [];
-    let u = Number.MAX_SAFE_INTEGER;
-    let id = 0;
-    for (let i = 0; i < PAGES; i++) {
-      const t0 = performance.now();
-      const rows = rawPage.all(u, u, id, LIMIT) as { updated_at: number; review_id: number }[];
-      times.push(ms(t0));
-      const last = rows[rows.length - 1]!;
-      u = last.updated_at;
-      id = last.review_id;
-    }
-    return times;
-  };
-  await pageTimes({ status: 'pending' }); // warm the cache the same way for both
-  rawTimes();
-  const pq = await pageTimes({ status: 'pending' });
-  const raw = rawTimes();
   const offsets: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
@@ -212,16 +221,18 @@ async function main(): Promise<void> {
     offsets.push(ms(t0));
   }
   const filtered: [string, Record<string, unknown>][] = [
-    ['threat type', { status: 'pending', threatType: 'threat-3' }],
-    ['technique', { status: 'pending', technique: 'T1059' }],
-    ['quality ≥ 4 + verdict', { status: 'pending', qualityMin: 4, verdict: 'benign' }],
-    ['text "powershell spray"', { status: 'pending', text: 'powershell spray' }],
+    ['threat type (10%)', { status: 'pending', threatType: 'threat-3' }],
+    ['technique T1059 (~16%)', { status: 'pending', technique: 'T1059' }],
+    ['quality ≥ 4 + verdict (~13%)', { status: 'pending', qualityMin: 4, verdict: 'benign' }],
     [
-      'selective: 3 terms (~0.3%)',
+      'labeller+threat+technique (~0.3%)',
       { status: 'pending', labeller: 'alice', threatType: 'threat-3', technique: 'T1486' },
     ],
-    ['selective: text "host 1234"', { status: 'pending', text: 'host 1234' }],
+    ['text "powershell spray" (broad)', { status: 'pending', text: 'powershell spray' }],
+    ['text "host 1234" (200 rows)', { status: 'pending', text: 'host 1234' }],
   ];
+  const filteredTimes: [string, number[]][] = [];
+  for (const [name, f] of filtered) filteredTimes.push([name, await pageTimes(f)]);
   const t0c = performance.now();
   const tabCounts = await invoke<{ byStatus: Record<string, number> }>('review.countByFilter', {
     filter: { status: 'pending' },
@@ -229,76 +240,105 @@ async function main(): Promise<void> {
   const countMs = ms(t0c);
 
   // ---- bulk approve ------------------------------------------------------------------------
-  const filter = { status: 'pending', threatType: 'threat-3' };
-  let t0 = performance.now();
-  const preview = await invoke<{ count: number }>('review.countByFilter', { filter });
-  const previewMs = ms(t0);
-  t0 = performance.now();
-  const bulk = await invoke<{ batchId: number; changed: number }>('review.bulkByFilter', {
-    filter,
-    decision: 'approve',
-    expectedCount: preview.count,
-  });
-  const bulkMs = ms(t0);
-  t0 = performance.now();
-  const undo = await invoke<{ restored: number }>('review.undo', { batchId: bulk.batchId });
-  const undoMs = ms(t0);
-  // The baseline: one raw UPDATE of the same kind of set (another threat type of the same size), committed.
+  // Three rounds; each approves a fresh tenth of the queue (100,000 rows) through review.bulkByFilter
+  // (count guard, undo rows, audit) and then another tenth with one raw UPDATE, both committed.
   const rawUpdate = db.prepare(
     `UPDATE reviews SET status = 'approved', reviewer = ?, decided_at = ?, updated_at = ?
      WHERE status = 'pending' AND label_id IN (SELECT id FROM training_labels WHERE threat_type = ?)`,
   );
-  t0 = performance.now();
-  const rawChanged = db.transaction(() => rawUpdate.run('bench', Date.now(), Date.now(), 'threat-4').changes)();
-  const rawMs = ms(t0);
-  // A second round on fresh sets, to see the spread.
-  const preview2 = await invoke<{ count: number }>('review.countByFilter', {
-    filter: { status: 'pending', threatType: 'threat-5' },
-  });
-  t0 = performance.now();
-  await invoke('review.bulkByFilter', {
-    filter: { status: 'pending', threatType: 'threat-5' },
-    decision: 'approve',
-    expectedCount: preview2.count,
-  });
-  const bulk2Ms = ms(t0);
-  t0 = performance.now();
-  db.transaction(() => rawUpdate.run('bench', Date.now(), Date.now(), 'threat-6').changes)();
-  const raw2Ms = ms(t0);
+  const timed = async <T>(f: () => Promise<T> | T): Promise<{ value: T; wall: number; cpu: number }> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const value = await f();
+    const wall = ms(t0);
+    const c = process.cpuUsage(c0);
+    return { value, wall, cpu: (c.user + c.system) / 1000 };
+  };
+  const rounds: {
+    preview: number;
+    bulk: number;
+    bulkCpu: number;
+    raw: number;
+    rawCpu: number;
+    changed: number;
+    rawChanged: number;
+  }[] = [];
+  let undoTimes: { wall: number; cpu: number; restored: number } | null = null;
+  for (let round = 0; round < 3; round++) {
+    const filter = { status: 'pending', threatType: `threat-${1 + round * 2}` };
+    const preview = await timed(() => invoke<{ count: number }>('review.countByFilter', { filter }));
+    const bulk = await timed(() =>
+      invoke<{ batchId: number; changed: number }>('review.bulkByFilter', {
+        filter,
+        decision: 'approve',
+        expectedCount: preview.value.count,
+      }),
+    );
+    if (round === 0) {
+      const u = await timed(() => invoke<{ restored: number }>('review.undo', { batchId: bulk.value.batchId }));
+      undoTimes = { wall: u.wall, cpu: u.cpu, restored: u.value.restored };
+      // approve it again so every round leaves the same state behind
+      await invoke('review.bulkByFilter', { filter, decision: 'approve', expectedCount: preview.value.count });
+    }
+    const rawRun = await timed(() =>
+      db.transaction(() => rawUpdate.run('bench', Date.now(), Date.now(), `threat-${2 + round * 2}`).changes)(),
+    );
+    rounds.push({
+      preview: preview.wall,
+      bulk: bulk.wall,
+      bulkCpu: bulk.cpu,
+      raw: rawRun.wall,
+      rawCpu: rawRun.cpu,
+      changed: bulk.value.changed,
+      rawChanged: rawRun.value,
+    });
+  }
 
-  t0 = performance.now();
-  await invoke('review.overview', {});
-  const overviewMs = ms(t0);
+  const overviewFirst = await timed(() => invoke('review.overview', {}));
+  const overviewAgain = await timed(() => invoke('review.overview', {}));
 
   const fmt = (x: number) => `${x.toFixed(2)} ms`;
-  console.log(`\nPage the pending queue (${LIMIT} rows per page, ${pq.length} consecutive pages, keyset):`);
+  const med = (xs: number[]) => pct(xs, 50);
+  console.log(
+    `\nPage the pending queue (${LIMIT} rows per page, ${PAGES} consecutive pages, keyset; interleaved with raw):`,
+  );
   console.log(`  review.list   p50 ${fmt(pct(pq, 50))}  p95 ${fmt(pct(pq, 95))}  max ${fmt(Math.max(...pq))}`);
   console.log(`  raw SELECT    p50 ${fmt(pct(raw, 50))}  p95 ${fmt(pct(raw, 95))}  max ${fmt(Math.max(...raw))}`);
   console.log(
-    `  ratio (p95 review.list / raw): ${(pct(pq, 95) / pct(raw, 95)).toFixed(2)}×   target p95 ≤ 10 ms: ${pct(pq, 95) <= 10 ? 'met' : 'MISSED'}`,
+    `  ratio review.list / raw: p50 ${(pct(pq, 50) / pct(raw, 50)).toFixed(2)}×, p95 ${(pct(pq, 95) / pct(raw, 95)).toFixed(2)}×   target p95 ≤ 10 ms: ${pct(pq, 95) <= 10 ? 'met' : 'MISSED'}`,
   );
   console.log(`  random jumps by offset (20): p50 ${fmt(pct(offsets, 50))}  p95 ${fmt(pct(offsets, 95))}`);
-  for (const [name, f] of filtered) {
-    const t = await pageTimes(f);
-    console.log(`  filtered by ${name.padEnd(28)} p50 ${fmt(pct(t, 50))}  p95 ${fmt(pct(t, 95))}  (${t.length} pages)`);
+  for (const [name, t] of filteredTimes) {
+    console.log(`  filtered: ${name.padEnd(36)} p50 ${fmt(pct(t, 50))}  p95 ${fmt(pct(t, 95))}  (${t.length} pages)`);
+  }
+  console.log(`  tab counts (countByFilter + byStatus): ${fmt(countMs)} → ${JSON.stringify(tabCounts.byStatus)}`);
+
+  console.log(`\nBulk-approve 100,000 by filter (threat type = 1/10 of the queue), 3 rounds:`);
+  for (const [i, r] of rounds.entries()) {
+    console.log(
+      `  round ${i + 1}: review.bulkByFilter ${fmt(r.bulk)} (cpu ${fmt(r.bulkCpu)}, ${r.changed.toLocaleString('en')} changed)` +
+        ` | raw UPDATE ${fmt(r.raw)} (cpu ${fmt(r.rawCpu)}, ${r.rawChanged.toLocaleString('en')}) | ratio ${(r.bulk / r.raw).toFixed(2)}× | preview count ${fmt(r.preview)}`,
+    );
+  }
+  const bulkMed = med(rounds.map((r) => r.bulk));
+  const rawMed = med(rounds.map((r) => r.raw));
+  console.log(
+    `  median: bulkByFilter ${fmt(bulkMed)} (cpu ${fmt(med(rounds.map((r) => r.bulkCpu)))}) vs raw ${fmt(rawMed)} (cpu ${fmt(med(rounds.map((r) => r.rawCpu)))}) → ratio ${(bulkMed / rawMed).toFixed(2)}×   target ≤ 1 s: ${bulkMed <= 1000 ? 'met' : 'MISSED'}`,
+  );
+  if (undoTimes) {
+    console.log(
+      `  review.undo of round 1: ${fmt(undoTimes.wall)} (cpu ${fmt(undoTimes.cpu)}, ${undoTimes.restored.toLocaleString('en')} restored)`,
+    );
   }
   console.log(
-    `  tab counts (countByFilter with byStatus, 1M rows): ${fmt(countMs)} → ${JSON.stringify(tabCounts.byStatus)}`,
-  );
-
-  console.log(`\nBulk-approve by filter (threat type = 1/10 of the queue):`);
-  console.log(`  preview count        ${fmt(previewMs)} → ${preview.count.toLocaleString('en')} matching`);
-  console.log(
-    `  review.bulkByFilter  ${fmt(bulkMs)} (${bulk.changed.toLocaleString('en')} changed; undo rows + audit)   second run ${fmt(bulk2Ms)}`,
+    `\nreview.overview on ${ROWS.toLocaleString('en')} rows: ${fmt(overviewFirst.wall)} (cpu ${fmt(overviewFirst.cpu)}); unchanged queue, cached: ${fmt(overviewAgain.wall)}`,
   );
   console.log(
-    `  raw UPDATE           ${fmt(rawMs)} (${rawChanged.toLocaleString('en')} changed)   second run ${fmt(raw2Ms)}`,
+    `load average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${os.cpus().length} CPUs`,
   );
-  console.log(
-    `  ratio (bulkByFilter / raw): ${(bulkMs / rawMs).toFixed(2)}×, ${(bulk2Ms / raw2Ms).toFixed(2)}×   target ≤ 1 s: ${Math.max(bulkMs, bulk2Ms) <= 1000 ? 'met' : 'MISSED'}`,
-  );
-  console.log(`  review.undo          ${fmt(undoMs)} (${undo.restored.toLocaleString('en')} restored)`);
-  console.log(`\nreview.overview on ${ROWS.toLocaleString('en')} rows: ${fmt(overviewMs)}`);
   db.close();
   if (!values.db) fs.rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,3 +1,4 @@
+import type { ReviewOverview } from '../contract/index';
 import type { Capability } from '../core/capability';
 import { attackCatalogue } from '../attack/attackCatalogue';
 import {
@@ -11,19 +12,55 @@ import {
 import { decideByFilter, decideLabels, undoBatch } from './reviewDecisions';
 import { reviewOverview } from './reviewOverview';
 
+/**
+ * The overview reads the whole queue (seconds at a million examples, on the thread that serves every
+ * request). After a change it is recomputed at once when that is cheap, otherwise at most once per
+ * ten times its own cost, so it never takes more than ~10% of the core's time.
+ */
+const THROTTLE_ABOVE_MS = 100;
+
+export class ThrottledOverview {
+  private value: ReviewOverview | null = null;
+  private computedAt = 0;
+  private costMs = 0;
+  private dirty = true;
+  constructor(private readonly now: () => number = Date.now) {}
+  invalidate(): void {
+    this.dirty = true;
+  }
+  get(compute: () => ReviewOverview): ReviewOverview {
+    const t = this.now();
+    // Only a slow overview is throttled; a cheap one is always fresh after a change.
+    const throttled = this.costMs > THROTTLE_ABOVE_MS && t - this.computedAt < this.costMs * 10;
+    if (this.value && (!this.dirty || throttled)) return this.value;
+    this.value = compute();
+    this.costMs = this.now() - t;
+    this.computedAt = this.now();
+    this.dirty = false;
+    return this.value;
+  }
+}
+
 // Audit details list the ids of small selections only; a batch id always leads back to the rest.
 const AUDIT_MAX_IDS = 50;
 
 export function createReviewCapability(): Capability {
   const counts = new MatchCountCache();
+  const overview = new ThrottledOverview();
   const unsubscribe: (() => void)[] = [];
   return {
     name: 'review',
     start({ bus }) {
       // Match counts only steer query plans; drop them whenever the queue may have changed.
       unsubscribe.push(
-        bus.on('review.changed', () => counts.clear()),
-        bus.on('conversations.changed', () => counts.clear()),
+        bus.on('review.changed', () => {
+          counts.clear();
+          overview.invalidate();
+        }),
+        bus.on('conversations.changed', () => {
+          counts.clear();
+          overview.invalidate();
+        }),
       );
     },
     stop() {
@@ -114,7 +151,7 @@ export function createReviewCapability(): Capability {
         });
         return result;
       },
-      'review.overview': (_args, { db }) => reviewOverview(db, attackCatalogue()),
+      'review.overview': (_args, { db }) => overview.get(() => reviewOverview(db, attackCatalogue())),
       'review.facets': (_args, { db }) => reviewFacets(db),
     },
   };

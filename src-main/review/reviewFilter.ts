@@ -45,9 +45,15 @@ export function onlyStatus(filter: ReviewFilter): boolean {
   );
 }
 
-/** True when some filter term has an index to drive from (so `sorted` can beat `walk`). */
-export function hasIndexedTerm(filter: ReviewFilter): boolean {
-  return !!(filter.threatType || filter.labeller || filter.technique || filter.tactic || ftsOf(filter));
+/** The filter's terms that have an index to drive from, one filter each (so `sorted` can beat `walk`). */
+export function indexedTerms(filter: ReviewFilter): ReviewFilter[] {
+  const terms: ReviewFilter[] = [];
+  if (filter.threatType) terms.push({ threatType: filter.threatType });
+  if (filter.labeller) terms.push({ labeller: filter.labeller });
+  if (filter.technique) terms.push({ technique: filter.technique });
+  if (filter.tactic) terms.push({ tactic: filter.tactic });
+  if (ftsOf(filter)) terms.push({ text: filter.text });
+  return terms;
 }
 
 export function matchSql(

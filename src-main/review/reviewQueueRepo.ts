@@ -9,7 +9,7 @@ import {
 import type { Db } from '../db/connection';
 import type { AttackCatalogue } from '../attack/attackCatalogue';
 import { parseTechniques, type LabelRow } from '../labels/labelsRepo';
-import { hasIndexedTerm, matchSql, onlyStatus, type ExtraCondition, type MatchStrategy } from './reviewFilter';
+import { indexedTerms, matchSql, onlyStatus, type ExtraCondition, type MatchStrategy } from './reviewFilter';
 
 interface ItemRow {
   review_id: number;
@@ -81,12 +81,6 @@ export interface ListOptions {
 }
 
 /**
- * Below this share of the queue a filter is selective enough that finding its matches through their
- * own index and sorting them beats walking the queue in order (which reads ~limit ÷ share rows a page).
- */
-const SORTED_BELOW_SHARE = 0.01;
-
-/**
  * Match counts per filter, for choosing a plan; stale counts only make a page slower, never wrong.
  * Cleared when the queue changes (see reviewCapability) and after a short time anyway.
  */
@@ -111,16 +105,26 @@ export class MatchCountCache {
   }
 }
 
+/**
+ * Walking the queue in order reads about limit × (rows in the status ÷ matches) rows a page; finding
+ * the matches through an index reads every row of the most selective indexed term, then sorts. Pick
+ * the smaller, from (cached) counts.
+ */
 function chooseStrategy(
   db: Db,
   catalogue: () => AttackCatalogue,
   filter: ReviewFilter,
+  limit: number,
   counts: MatchCountCache,
 ): MatchStrategy {
   if (onlyStatus(filter)) return 'set';
-  if (!filter.status || !hasIndexedTerm(filter)) return 'walk';
-  const size = (db.prepare('SELECT MAX(id) FROM reviews').pluck().get() as number | null) ?? 0;
-  return counts.get(db, catalogue, filter) < size * SORTED_BELOW_SHARE ? 'sorted' : 'walk';
+  const terms = indexedTerms(filter);
+  if (!filter.status || !terms.length) return 'walk';
+  const matches = counts.get(db, catalogue, filter);
+  const inStatus = counts.get(db, catalogue, { status: filter.status });
+  const walkRows = (limit * inStatus) / Math.max(matches, 1);
+  const driverRows = Math.min(...terms.map((t) => counts.get(db, catalogue, t)));
+  return driverRows < walkRows ? 'sorted' : 'walk';
 }
 
 /**
@@ -144,7 +148,7 @@ export function listReviewItems(
     });
   }
   const total = o.withTotal ? counts.fresh(db, catalogue, o.filter) : null;
-  const strategy = o.strategy ?? chooseStrategy(db, catalogue, o.filter, counts);
+  const strategy = o.strategy ?? chooseStrategy(db, catalogue, o.filter, o.limit, counts);
   const m = matchSql(o.filter, catalogue, { strategy, extra });
   // `+` on the sort key stops SQLite from walking reviews_status just to get the order for free.
   const order = strategy === 'sorted' ? '+r.updated_at DESC, r.id ASC' : 'r.updated_at DESC, r.id ASC';

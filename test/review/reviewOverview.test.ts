@@ -82,3 +82,29 @@ describe('review.overview', () => {
     expect(o.byTactic.every((t) => t.thin && t.approved === 0)).toBe(true);
   });
 });
+
+describe('ThrottledOverview', () => {
+  it('recomputes after a change when cheap, and at most once per ten times its cost when not', async () => {
+    const { ThrottledOverview } = await import('../../src-main/review/reviewCapability');
+    let now = 0;
+    let calls = 0;
+    const t = new ThrottledOverview(() => now);
+    const slow = () => {
+      calls++;
+      now += 500; // each computation "takes" 500 ms
+      return { total: calls } as never;
+    };
+    expect(t.get(slow)).toEqual({ total: 1 });
+    expect(t.get(slow)).toEqual({ total: 1 }); // unchanged queue: cached
+    t.invalidate();
+    now += 1000;
+    expect(t.get(slow)).toEqual({ total: 1 }); // changed, but within 10 × 500 ms of the last run
+    now += 4100;
+    expect(t.get(slow)).toEqual({ total: 2 });
+    const fast = () => ({ total: ++calls }) as never;
+    const f = new ThrottledOverview(() => now);
+    f.get(fast);
+    f.invalidate();
+    expect(f.get(fast)).toEqual({ total: 4 }); // 0 ms cost: fresh after every change
+  });
+});
