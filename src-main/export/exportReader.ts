@@ -36,17 +36,17 @@ parentPort.on('message', (m) => {
     db.pragma('mmap_size = 1073741824');
     const sql = 'SELECT id, example FROM dataset_examples WHERE id > ? AND +dataset_version_id = ?' + (split ? ' AND split = ?' : '') + ' ORDER BY id LIMIT 4000';
     const stmt = db.prepare(sql).raw(true);
-    let buf = Buffer.allocUnsafe(chunkBytes);
+    let buf = Buffer.allocUnsafeSlow(chunkBytes);
     let off = 0;
     let lines = 0;
     let total = 0;
     const flush = async () => {
       if (lines === 0) return;
       while (sent - acked >= ahead) await new Promise((r) => { wake = r; });
-      const out = buf.buffer.slice(buf.byteOffset, buf.byteOffset + off);
-      parentPort.postMessage({ type: 'chunk', buf: out, lines }, [out]);
+      // allocUnsafeSlow gives each chunk its own ArrayBuffer (never the shared pool): hand it over whole, uncopied.
+      parentPort.postMessage({ type: 'chunk', buf: buf.buffer, offset: buf.byteOffset, length: off, lines }, [buf.buffer]);
       sent++;
-      buf = Buffer.allocUnsafe(chunkBytes);
+      buf = Buffer.allocUnsafeSlow(chunkBytes);
       off = 0;
       lines = 0;
     };
@@ -60,7 +60,7 @@ parentPort.on('message', (m) => {
         if (line.length === 0 || line.includes('\\n') || line.includes('\\r')) throw new Error('line ' + total + ' is empty or spans lines');
         if (line.length * 3 + 1 > chunkBytes - off) {
           await flush();
-          if (line.length * 3 + 1 > chunkBytes) buf = Buffer.allocUnsafe(line.length * 3 + 1);
+          if (line.length * 3 + 1 > chunkBytes) buf = Buffer.allocUnsafeSlow(line.length * 3 + 1);
         }
         off += buf.write(line, off, 'utf8');
         buf[off++] = 10;
@@ -77,7 +77,7 @@ parentPort.on('message', (m) => {
 `;
 
 type WorkerMessage =
-  | { type: 'chunk'; buf: ArrayBuffer; lines: number }
+  | { type: 'chunk'; buf: ArrayBuffer; offset: number; length: number; lines: number }
   | { type: 'done'; lines: number }
   | { type: 'error'; message: string };
 
@@ -120,7 +120,7 @@ export async function* readEncodedChunks(opts: ChunkReaderOptions): AsyncGenerat
       }
       if (m.type === 'done') return;
       worker.postMessage('ack');
-      yield { buf: Buffer.from(m.buf), lines: m.lines };
+      yield { buf: Buffer.from(m.buf, m.offset, m.length), lines: m.lines };
     }
   } finally {
     await worker.terminate();
