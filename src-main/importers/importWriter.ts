@@ -17,10 +17,11 @@ export function canonicalJson(v: unknown): string {
 
 /** The dedupe key of a record: an alert's event (plus its ground truth), or an example's messages and tools. */
 export function itemHash(item: ImportItem): string {
+  // Example messages are built by the importers with a fixed key order, so plain JSON is canonical.
   const identity =
     item.kind === 'alert'
       ? `alert\n${canonicalJson({ payload: item.payload, labels: item.labels ?? null })}`
-      : `example\n${canonicalJson({ messages: item.messages, options: item.options })}`;
+      : `example\n${JSON.stringify(item.messages)}\n${canonicalJson(item.options)}`;
   return crypto.createHash('sha256').update(identity).digest('hex');
 }
 

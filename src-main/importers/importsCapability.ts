@@ -116,9 +116,14 @@ export function importsCapability(host: AppInfo['host']): Capability {
           csvMapping: args.csvMapping,
           actor: ctx.actor,
         });
+        if (ctx.audit) {
+          ctx.audit.subject = String(started.importId);
+          ctx.audit.details = { fileName: src.fileName, format: started.format, keepValid: args.keepValid };
+        }
         return { importId: started.importId };
       },
-      'imports.cancel': (args, { db }) => {
+      'imports.cancel': (args, { db, audit }) => {
+        if (audit) audit.subject = String(args.importId);
         const r = running.get(args.importId);
         if (r) {
           r.controller.abort();

@@ -218,6 +218,11 @@ async function runImport(
 
   let status: 'done' | 'failed' | 'cancelled' = 'done';
   let error: string | null = null;
+  // A bigger page cache for the duration: inserts into the content-hash index land at random pages.
+  const cacheBefore = Number(db.pragma('cache_size', { simple: true }));
+  const cacheWanted = -Math.abs(Math.trunc(prep.limits.importCacheKiB));
+  const raiseCache = cacheBefore < 0 && cacheWanted < cacheBefore;
+  if (raiseCache) db.pragma(`cache_size = ${cacheWanted}`);
   emitProgress(true);
   const stream = fs.createReadStream(source.path, { highWaterMark: prep.limits.chunkBytes });
   try {
@@ -226,6 +231,8 @@ async function runImport(
       hash.update(chunk);
       progress.bytesRead += chunk.length;
       pipeline.push(chunk);
+      // Write what this chunk held now: records never outlive a chunk, so they die young in the JS heap.
+      if (writing()) writer.flush();
       emitProgress(false);
       // Hand the event loop back between chunks: cancel requests, other commands and the UI keep flowing.
       await yieldToEventLoop();
@@ -252,6 +259,7 @@ async function runImport(
     }
   } finally {
     stream.destroy();
+    if (raiseCache) db.pragma(`cache_size = ${cacheBefore}`);
   }
 
   if (status === 'done' && progress.rejected > 0 && !opts.keepValid) {

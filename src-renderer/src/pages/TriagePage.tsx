@@ -8,6 +8,7 @@ import { ConversationList } from './triage/ConversationList';
 import { ConversationView } from './triage/ConversationView';
 import { ContextPanel } from './triage/ContextPanel';
 import { NewConversationDialog } from './triage/NewConversationDialog';
+import { ImportButton } from '../features/import/ImportDialog';
 import { LabelPanel } from '../features/labels/LabelPanel';
 
 export function TriagePage() {
@@ -57,6 +58,7 @@ export function TriagePage() {
       <section className="triage-list" aria-labelledby="triage-title">
         <div className="pane-header">
           <h1 id="triage-title">Triage</h1>
+          <ImportButton />
           <button
             type="button"
             className="btn btn-primary btn-sm"
