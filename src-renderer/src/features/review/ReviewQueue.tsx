@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { ApiError, errorMessage } from '../../api/client';
 import { useApiEvent, useConnection } from '../../api/useApiEvent';
 import { REVIEW_STATUSES, type ReviewDecision, type ReviewStatus } from '../../api/contract';
@@ -67,13 +68,68 @@ function Legend() {
   );
 }
 
+function ListHead() {
+  const { status, total, tab, current } = useReviewQueueStore(
+    useShallow((x) => ({ status: x.status, total: x.total, tab: x.tab, current: x.current })),
+  );
+  return (
+    <div className="rq-list-head muted small" aria-live="polite">
+      {status === 'loading' ? 'Loading…' : `${plural(total, 'example')} ${TAB_LABEL[tab].toLowerCase()}`}
+      {total ? ` · ${(current + 1).toLocaleString()} of ${total.toLocaleString()}` : ''}
+    </div>
+  );
+}
+
+function DetailSection({ onDecide }: { onDecide(decision: ReviewDecision): void }) {
+  const { detail, detailStatus, total, busy } = useReviewQueueStore(
+    useShallow((x) => ({ detail: x.detail, detailStatus: x.detailStatus, total: x.total, busy: x.busy })),
+  );
+  const openLabel = useLabelPanelStore((x) => x.open);
+  return (
+    <section className="rq-detail-pane" aria-label="Selected example">
+      <ReviewDetailPane detail={total ? detail : null} loading={detailStatus === 'loading'} />
+      {total && detail ? (
+        <div className="rq-actions">
+          <button type="button" className="btn btn-primary" onClick={() => onDecide('approve')} disabled={busy}>
+            Approve <kbd>a</kbd>
+          </button>
+          <button type="button" className="btn" onClick={() => onDecide('reject')} disabled={busy}>
+            Reject <kbd>r</kbd>
+          </button>
+          <button
+            type="button"
+            className="btn btn-ghost"
+            onClick={() => openLabel({ conversationId: detail.conversationId, title: detail.title })}
+          >
+            Edit label <kbd>e</kbd>
+          </button>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
 /**
  * The review queue: Pending / Approved / Rejected tabs with counts, every filter, a virtualized list
  * with the selected example beside it, keyboard-first decisions with undo, bulk decisions on the
  * selection or on everything matching the filter, and the overview with coverage.
  */
 export function ReviewQueue({ empty }: { empty?: ReactNode }) {
-  const s = useReviewQueueStore();
+  // Only what this frame shows: moving the cursor re-renders the list head, rows and detail, not the page.
+  const s = useReviewQueueStore(
+    useShallow((x) => ({
+      tab: x.tab,
+      counts: x.counts,
+      total: x.total,
+      status: x.status,
+      error: x.error,
+      filter: x.filter,
+      overview: x.overview,
+      busy: x.busy,
+      undo: x.undo,
+      selected: x.selected,
+    })),
+  );
   const { init, setTab, move, toggleSelect, selectRange, clearSelection, decide, undoLast, reload, changedElsewhere } =
     useReviewQueueStore.getState();
   const [dialog, setDialog] = useState<(DecisionRequest & { run(reason: string): Promise<void> }) | null>(null);
@@ -314,10 +370,7 @@ export function ReviewQueue({ empty }: { empty?: ReactNode }) {
       ) : null}
       <div className="rq-main">
         <section className="rq-list" aria-label="Examples">
-          <div className="rq-list-head muted small" aria-live="polite">
-            {s.status === 'loading' ? 'Loading…' : `${plural(s.total, 'example')} ${TAB_LABEL[s.tab].toLowerCase()}`}
-            {s.total ? ` · ${(s.current + 1).toLocaleString()} of ${s.total.toLocaleString()}` : ''}
-          </div>
+          <ListHead />
           {s.status === 'ready' && !s.total ? (
             <div className="rq-list-empty">
               <EmptyState icon="review" title={`No ${TAB_LABEL[s.tab].toLowerCase()} examples`} compact>
@@ -331,33 +384,7 @@ export function ReviewQueue({ empty }: { empty?: ReactNode }) {
           )}
           <Legend />
         </section>
-        <section className="rq-detail-pane" aria-label="Selected example">
-          <ReviewDetailPane detail={s.total ? s.detail : null} loading={s.detailStatus === 'loading'} />
-          {s.total && s.detail ? (
-            <div className="rq-actions">
-              <button
-                type="button"
-                className="btn btn-primary"
-                onClick={() => decideTargets('approve')}
-                disabled={s.busy}
-              >
-                Approve <kbd>a</kbd>
-              </button>
-              <button type="button" className="btn" onClick={() => decideTargets('reject')} disabled={s.busy}>
-                Reject <kbd>r</kbd>
-              </button>
-              <button
-                type="button"
-                className="btn btn-ghost"
-                onClick={() =>
-                  s.detail && openLabel({ conversationId: s.detail.conversationId, title: s.detail.title })
-                }
-              >
-                Edit label <kbd>e</kbd>
-              </button>
-            </div>
-          ) : null}
-        </section>
+        <DetailSection onDecide={decideTargets} />
       </div>
       <DecisionDialog
         request={dialog}

@@ -15,6 +15,7 @@ import type {
 export const PAGE = 100;
 const TEXT_DEBOUNCE_MS = 250;
 const OVERVIEW_DEBOUNCE_MS = 300;
+const DETAIL_DEBOUNCE_MS = 60;
 
 export type QueueFilter = Omit<NonNullable<CommandRequest<'review.list'>['filter']>, 'status'>;
 
@@ -120,6 +121,7 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
   let detailSeq = 0;
   let textTimer: ReturnType<typeof setTimeout> | null = null;
   let overviewTimer: ReturnType<typeof setTimeout> | null = null;
+  let detailTimer: ReturnType<typeof setTimeout> | null = null;
   const inflight = new Set<string>();
 
   return create<ReviewQueueStore>()((set, get) => {
@@ -256,11 +258,17 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
         if (!total) return;
         const current = Math.max(0, Math.min(index, total - 1));
         set({ current });
-        if (!get().itemAt(current))
-          void get()
-            .loadPage(Math.floor(current / PAGE))
-            .then(loadDetail);
-        else void loadDetail();
+        // Holding j/k: fetch the detail once the cursor rests, not for every row it passes.
+        if (detailTimer) clearTimeout(detailTimer);
+        detailTimer = setTimeout(() => {
+          detailTimer = null;
+          const at = get().current;
+          if (!get().itemAt(at))
+            void get()
+              .loadPage(Math.floor(at / PAGE))
+              .then(loadDetail);
+          else void loadDetail();
+        }, DETAIL_DEBOUNCE_MS);
       },
       move(delta) {
         get().setCurrent(get().current + delta);
