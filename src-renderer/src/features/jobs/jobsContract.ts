@@ -1,0 +1,30 @@
+/** The job monitor's slice of the contract (types and constants only). */
+export {
+  LocalHyperparametersSchema,
+  OpenAIHyperparametersSchema,
+  FINAL_JOB_STATUSES,
+  LR_SCHEDULES,
+  OPENAI_FINE_TUNING_END,
+  OPENAI_KNOWN_STATUSES,
+  OPTIMIZERS,
+  TRAINING_TASKS,
+  TRAINING_TASK_LABEL,
+} from '../../../../src-main/contract/index';
+export type {
+  Job,
+  JobEvent,
+  JobKind,
+  JobStatus,
+  LocalHyperparameters,
+  OpenAICheckpoint,
+  OpenAIJobState,
+  ResultFileSummary,
+  TrainingBaseModelOption,
+  TrainingDatasetVersionOption,
+  TrainingJobDetail,
+  TrainingOptions,
+  TrainingOverview,
+  TrainingTask,
+  CommandRequest,
+  EventPayload,
+} from '../../../../src-main/contract/index';
