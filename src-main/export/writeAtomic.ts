@@ -49,11 +49,13 @@ const MAX_IN_FLIGHT = 2;
 export interface LineChunk {
   buf: Buffer;
   lines: number;
+  /** Called once the chunk is on its way to the disk and its memory may be reused. */
+  release?: () => void;
 }
 
 interface Writer {
   /** Hashes the chunk and starts writing it; waits while too many writes are in flight. */
-  emit(chunk: Buffer, slot?: number): Promise<void>;
+  emit(chunk: Buffer, slot?: number, release?: () => void): Promise<void>;
   /** Waits for every write that used this chunk buffer slot. */
   release(slot: number): Promise<void>;
   lines: number;
@@ -75,13 +77,13 @@ async function writeAtomic(
   let bytes = 0;
   const w: Writer = {
     lines: 0,
-    async emit(chunk, slot) {
+    async emit(chunk, slot, release) {
       while (pending.length >= MAX_IN_FLIGHT) await pending.shift()!.done;
       hash.update(chunk);
       bytes += chunk.length;
       const done = sink.write(chunk);
-      // Awaited in order below; this only keeps a failure from counting as unhandled meanwhile.
-      done.catch(() => undefined);
+      // Awaited in order below; meanwhile a finished write frees its chunk, and a failure is not "unhandled".
+      done.then(release, () => undefined);
       pending.push({ done, slot: slot ?? null });
       if (opts.signal?.aborted) throw new WorkbenchError('cancelled', 'The export was cancelled; nothing was written.');
     },
@@ -168,7 +170,7 @@ export function writeChunksAtomic(
   return writeAtomic(dest, opts, async (w) => {
     for await (const c of chunks) {
       w.lines += c.lines;
-      await w.emit(c.buf);
+      await w.emit(c.buf, undefined, c.release);
     }
   });
 }
