@@ -15,7 +15,7 @@ import { getVersion } from '../datasets/datasetsRepo';
 import { getEndpoint } from '../endpoints/endpointsRepo';
 import { resolveKey } from '../endpoints/endpointKeys';
 import { getJobRecord } from '../jobs/jobsRepo';
-import { createOpenAIFineTuneRunner } from './openai/openaiFineTuneRunner';
+import { cancelLeftoverRemoteJob, createOpenAIFineTuneRunner } from './openai/openaiFineTuneRunner';
 import { getFineTune } from './openai/fineTunesRepo';
 import { isKnownStatus } from './openai/remoteShapes';
 import {
@@ -205,10 +205,23 @@ function jobDetail(id: number, { db, services }: Ctx): TrainingJobDetail {
  * OpenAI runner, and answers the Jobs page (training-data overview, form options, a job's lineage).
  */
 export function createTrainingCapability(): Capability {
+  let unsubscribe: (() => void) | null = null;
   return {
     name: 'training',
     start(ctx) {
-      ctx.services.get('jobs').register(createOpenAIFineTuneRunner(ctx));
+      const jobs = ctx.services.get('jobs');
+      jobs.register(createOpenAIFineTuneRunner(ctx));
+      // A live run cancels its remote job itself; this covers a cancel while no run was live.
+      unsubscribe = ctx.bus.on('job.updated', (p) => {
+        if (p.kind !== 'openai_finetune' || p.status !== 'cancelled') return;
+        void cancelLeftoverRemoteJob(ctx, p.id).catch((err: unknown) =>
+          ctx.log.warn('remote cancel failed', { jobId: p.id, error: String(err) }),
+        );
+      });
+    },
+    stop() {
+      unsubscribe?.();
+      unsubscribe = null;
     },
     handlers: {
       'training.overview': (_args, { db }) => trainingOverview(db),

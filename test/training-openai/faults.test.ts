@@ -351,6 +351,27 @@ describe('cancel', () => {
     expect((await detail(w, job.id)).openai!.remoteStatus).toBe('cancelled');
   });
 
+  it('cancelling a job while no run is live (interrupted) still cancels its remote job', async () => {
+    const { w, s, ep, versionId } = await setup({ advance: 'manual' });
+    const job = await startOpenAI(w, ep.id, versionId);
+    const remote = await waitFor('remote job', () => s.fineTuning.jobs[0]);
+    s.fineTuning.advance(remote.id, 3);
+    await waitForStatus(w, job.id, ['running']);
+    await w.close();
+    // As a build without the OpenAI runner would leave it after a restart.
+    const again = await openBench(w.dataDir);
+    wb = again;
+    const engine = again.services.get('jobs');
+    await engine.stop();
+    again.db.prepare("UPDATE jobs SET status = 'interrupted' WHERE id = ?").run(job.id);
+    ok<Job>(await again.invoke('jobs.cancel', { id: job.id }));
+    await waitFor('remote cancel', () => s.fineTuning.jobs[0]!.status === 'cancelled');
+    await waitFor('the note', async () =>
+      (await messages(again, job.id)).includes(`Cancelled OpenAI job ${remote.id}.`),
+    );
+    expect((await detail(again, job.id)).openai!.remoteStatus).toBe('cancelled');
+  });
+
   it('shutting down leaves the remote job running (it is resumed next start)', async () => {
     const { w, s, ep, versionId } = await setup({ advance: 'manual' });
     const job = await startOpenAI(w, ep.id, versionId);

@@ -22,6 +22,7 @@ import { getEndpoint, setKeyStatus, type EndpointRecord } from '../../endpoints/
 import { resolveKey } from '../../endpoints/endpointKeys';
 import { createOpenAIClient, hostOf } from '../../runtime/openai/openaiProvider';
 import { scrubServerText } from '../../runtime/openai/openaiErrors';
+import { insertJobEvent } from '../../jobs/jobsRepo';
 import {
   ABORT_CANCEL,
   RetryableJobError,
@@ -128,6 +129,44 @@ function reportedHyperparameters(remote: RemoteJob, params: OpenAIFineTuneParams
     batch_size: params.hyperparameters.batchSize ?? 'auto',
     learning_rate_multiplier: params.hyperparameters.learningRateMultiplier ?? 'auto',
   };
+}
+
+/**
+ * A job cancelled while no run was live (between retry attempts, or interrupted in a build without this
+ * runner) may still have a remote job running: cancel that one too, so nothing keeps training (and
+ * billing) behind a job the person cancelled. Failures are noted in the job's log, never thrown.
+ */
+export async function cancelLeftoverRemoteJob(deps: OpenAIRunnerDeps, jobId: number): Promise<void> {
+  const state = getFineTune(deps.db, jobId);
+  if (!state?.remoteJobId || ['succeeded', 'failed', 'cancelled'].includes(state.remoteStatus ?? '')) return;
+  const note = (message: string, lvl: 'info' | 'warn') =>
+    deps.bus.emit('job.event', insertJobEvent(deps.db, { jobId, level: lvl, type: 'message', message }));
+  const ep = state.endpointId !== null ? getEndpoint(deps.db, state.endpointId) : null;
+  const key = ep ? resolveKey(ep, deps.services.get('keyStore'), deps.env ?? process.env).key : null;
+  if (!ep || !key) {
+    note(`OpenAI job ${state.remoteJobId} may still be running: no endpoint or key to cancel it with.`, 'warn');
+    return;
+  }
+  const client = createOpenAIClient({
+    kind: ep.kind,
+    endpointName: ep.name,
+    baseUrl: ep.baseUrl,
+    apiKey: key,
+    timeoutMs: 15_000,
+    maxRetries: 1,
+    log: deps.log,
+  });
+  try {
+    const job = RemoteJob.safeParse(await client.fineTuning.jobs.cancel(state.remoteJobId));
+    patchFineTune(deps.db, jobId, { remoteStatus: job.success ? job.data.status : 'cancelled' });
+    note(`Cancelled OpenAI job ${state.remoteJobId}.`, 'info');
+  } catch (err) {
+    const f = classifyFailure(err, key);
+    note(
+      `${describeFailure(f, ep.name, 'cancelling the remote job')} Check job ${state.remoteJobId} on the provider’s side.`,
+      'warn',
+    );
+  }
 }
 
 /**
