@@ -182,14 +182,12 @@ describe('jobs store', () => {
     const err = await store.getState().startLocal({ task: 'log_analysis', baseModelId: 1, datasetVersionId: 1 });
     expect(err).toMatch(/not available/);
     expect(store.getState().formOpen).toBe(true);
-    const ok = await store
-      .getState()
-      .startOpenAI({
-        task: 'threat_detection',
-        endpointId: 1,
-        baseModel: 'gpt-4o-mini-2024-07-18',
-        datasetVersionId: 1,
-      });
+    const ok = await store.getState().startOpenAI({
+      task: 'threat_detection',
+      endpointId: 1,
+      baseModel: 'gpt-4o-mini-2024-07-18',
+      datasetVersionId: 1,
+    });
     expect(ok).toBeNull();
     expect(store.getState().formOpen).toBe(false);
     expect(store.getState().selectedId).toBe(1);
