@@ -96,7 +96,7 @@ export function createJobsStore(api: Pick<Api, 'invoke'>, opts: { throttleMs?: n
   return create<JobsStore>()((set, get) => {
     const throttleMs = opts.throttleMs ?? 400;
     const laterJobs = throttle(() => void get().refreshJobs(), throttleMs);
-    const laterOverview = throttle(() => void get().refreshOverview(), throttleMs * 3);
+    const laterOverview = throttle(() => void get().refreshOverview(), throttleMs * 2);
     const laterDetail = throttle(() => void get().refreshDetail(), throttleMs);
     let pending: JobEvent[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -194,7 +194,7 @@ export function createJobsStore(api: Pick<Api, 'invoke'>, opts: { throttleMs?: n
         }
       },
       onJobUpdated(p) {
-        const known = get().jobs.some((j) => j.id === p.id);
+        const before = get().jobs.find((j) => j.id === p.id);
         set((s) => ({
           jobs: s.jobs.map((j) =>
             j.id === p.id
@@ -223,7 +223,8 @@ export function createJobsStore(api: Pick<Api, 'invoke'>, opts: { throttleMs?: n
         }));
         // Queue positions, attempts and new jobs come with the full list; lineage with the detail.
         laterJobs();
-        if (!known || ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(p.status)) laterOverview();
+        // The overview counts jobs by status: refresh it when a status changes, not on every progress tick.
+        if (!before || before.status !== p.status) laterOverview();
         if (p.id === get().selectedId) laterDetail();
       },
       onJobEvent(e) {
