@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           // Headless host and CLI: the same core, no Electron.
           serve: resolve(__dirname, 'src-main/entries/serve.ts'),
+          // The engineers' command line (bin/triage-workbench.mjs runs out/main/cli.js).
+          cli: resolve(__dirname, 'src-main/entries/cli.ts'),
           // The model worker process (node-llama-cpp); the runtime forks out/main/modelWorker.js.
           modelWorker: resolve(__dirname, 'src-main/runtime/local/modelWorker.ts'),
         },

@@ -71,6 +71,35 @@ export const events = {
       createdAt: z.number(),
     })
     .strict(),
+  /** An evaluation answered more examples, or changed status. */
+  'evaluation.progress': z
+    .object({
+      evaluationId: z.number().int(),
+      status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+      modelId: z.number().int().nullable(),
+      done: z.number().int().min(0),
+      total: z.number().int().min(0),
+    })
+    .strict(),
+  /** Side by side: a piece of one side's answer, and the end of it. */
+  'compare.token': z.object({ comparisonId: z.string(), side: z.enum(['a', 'b']), text: z.string() }).strict(),
+  'compare.done': z
+    .object({
+      comparisonId: z.string(),
+      side: z.enum(['a', 'b']),
+      error: z.string().nullable(),
+      latencyMs: z.number().int().nullable(),
+      completionTokens: z.number().int().nullable(),
+    })
+    .strict(),
+  /** The active model of a task changed (promote, roll back). */
+  'registry.changed': z
+    .object({ task: z.string(), modelId: z.number().int(), action: z.enum(['promote', 'rollback']) })
+    .strict(),
+  /** A retraining suggestion or a regression alert was raised. */
+  'triggers.raised': z
+    .object({ id: z.number().int(), kind: z.enum(['suggestion', 'alert']), rule: z.string(), message: z.string() })
+    .strict(),
 } as const;
 
 export type Events = typeof events;

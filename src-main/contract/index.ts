@@ -23,6 +23,9 @@ export * from './commands/labels';
 export * from './commands/review';
 export * from './commands/jobs';
 export * from './commands/training';
+export * from './commands/evaluation';
+export * from './commands/registry';
+export * from './commands/abtest';
 export * from './bridge';
 export { commands, type Commands, type CommandName };
 

@@ -13,8 +13,12 @@ import { labelsCapability } from '../labels/labelsCapability';
 import { createReviewCapability } from '../review/reviewCapability';
 import { createJobsCapability } from '../jobs/jobsCapability';
 import { createTrainingCapability } from '../training/trainingCapability';
+import { createEvaluationCapability } from '../evaluation/evaluationCapability';
+import { createCompareCapability } from '../evaluation/compareCapability';
+import { registryCapability } from '../registry/registryCapability';
+import { createTriggersCapability } from '../triggers/triggersCapability';
 
 /** Every built-in capability. Each feature adds its one line here. */
 export function allCapabilities(host: AppInfo['host']): Capability[] {
-  return [appCapability(host), conversationsCapability, importsCapability(host), modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability(), createJobsCapability(), createTrainingCapability()];
+  return [appCapability(host), conversationsCapability, importsCapability(host), modelsCapability, tasksCapability, createChatCapability(), datasetsCapability, endpointsCapability, attackCapability, labelsCapability, createReviewCapability(), createJobsCapability(), createTrainingCapability(), createEvaluationCapability(), createCompareCapability(), registryCapability, createTriggersCapability()];
 }

@@ -10,6 +10,9 @@ import { labelCommands } from './labels';
 import { reviewCommands } from './review';
 import { jobCommands } from './jobs';
 import { trainingCommands } from './training';
+import { evaluationCommands } from './evaluation';
+import { registryCommands } from './registry';
+import { abtestCommands } from './abtest';
 
 /**
  * The whole command map. Each capability owns one file under commands/ and is spread in here;
@@ -28,6 +31,9 @@ export const commands = {
   ...reviewCommands,
   ...jobCommands,
   ...trainingCommands,
+  ...evaluationCommands,
+  ...registryCommands,
+  ...abtestCommands,
 } as const;
 
 export type Commands = typeof commands;

@@ -21,6 +21,7 @@ import { TurnTagChatWrapper } from './turnTagChatWrapper';
 import {
   FromWorkerSchema,
   ToWorkerSchema,
+  type BatchItem,
   type FromWorker,
   type GenerateOptions,
   type LoadOptions,
@@ -52,6 +53,8 @@ interface Loaded {
   context: LlamaContext;
   sequence: LlamaContextSequence;
   chat: LlamaChat;
+  /** A second context with several sequences for batches (evaluation); made on first use, kept while loaded. */
+  batch?: { parallel: number; context: LlamaContext; chats: LlamaChat[] };
 }
 
 let llamaPromise: Promise<Llama> | null = null;
@@ -90,6 +93,7 @@ async function unload(): Promise<void> {
   loaded = null;
   grammars.clear();
   if (!current) return;
+  await disposeBatch(current);
   current.chat.dispose();
   await current.context.dispose();
   await current.model.dispose();
@@ -108,11 +112,7 @@ async function load(id: string, options: LoadOptions): Promise<void> {
   try {
     const context = await model.createContext({ contextSize: options.contextSize, threads: options.threads });
     const sequence = context.getSequence();
-    const template = model.fileInfo.metadata.tokenizer?.chat_template;
-    const chat = new LlamaChat({
-      contextSequence: sequence,
-      chatWrapper: template === TINY_CHAT_TEMPLATE ? new TurnTagChatWrapper() : 'auto',
-    });
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: chatWrapperFor(model) });
     loaded = { key, options, model, context, sequence, chat };
   } catch (err) {
     await model.dispose();
@@ -162,6 +162,8 @@ async function chat(id: string, turns: { role: string; content: string }[], opti
     post({ type: 'error', id, code: 'not_loaded', message: 'No model is loaded.' });
     return;
   }
+  // Interactive use again: give back the batch context's memory (an evaluation makes a new one when it needs it).
+  await disposeBatch(current);
   const abort = running.get(id) ?? new AbortController();
   running.set(id, abort);
   const started = performance.now();
@@ -208,6 +210,124 @@ async function chat(id: string, turns: { role: string; content: string }[], opti
         stopReason: response.metadata.stopReason,
       },
     });
+  } finally {
+    running.delete(id);
+  }
+}
+
+async function disposeBatch(l: Loaded): Promise<void> {
+  const b = l.batch;
+  l.batch = undefined;
+  if (!b) return;
+  for (const c of b.chats) c.dispose();
+  await b.context.dispose();
+}
+
+function chatWrapperFor(model: LlamaModel) {
+  return model.fileInfo.metadata.tokenizer?.chat_template === TINY_CHAT_TEMPLATE ? new TurnTagChatWrapper() : 'auto';
+}
+
+/** A context with `parallel` sequences (fewer when memory is short), each with its own LlamaChat. */
+async function batchContext(l: Loaded, parallel: number): Promise<NonNullable<Loaded['batch']>> {
+  if (l.batch?.parallel === parallel) return l.batch;
+  await disposeBatch(l);
+  for (let n = parallel; ; n = Math.max(1, Math.floor(n / 2))) {
+    try {
+      const context = await l.model.createContext({
+        contextSize: l.options.contextSize,
+        sequences: n,
+        threads: l.options.threads,
+      });
+      const chats = Array.from(
+        { length: n },
+        () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: chatWrapperFor(l.model) }),
+      );
+      l.batch = { parallel: n, context, chats };
+      if (n < parallel) log('warn', `parallel sequences reduced from ${parallel} to ${n}: not enough memory`);
+      return l.batch;
+    } catch (err) {
+      if (n === 1 || !(err instanceof InsufficientMemoryError)) throw err;
+    }
+  }
+}
+
+/** One prompt on one sequence of the batch context. */
+async function generateOn(
+  chat: LlamaChat,
+  turns: { role: string; content: string }[],
+  options: GenerateOptions,
+  signal: AbortSignal,
+) {
+  const started = performance.now();
+  let firstTokenMs: number | null = null;
+  const sequence = chat.sequence;
+  const before = sequence.tokenMeter.getState();
+  const grammar = options.jsonSchema ? await grammarFor(options.jsonSchema) : undefined;
+  const response = await chat.generateResponse(toHistory(turns), {
+    maxTokens: options.maxTokens ?? 512,
+    temperature: options.temperature ?? 0.7,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
+    ...(grammar ? { grammar } : {}),
+    signal,
+    stopOnAbortSignal: true,
+    onTextChunk: () => {
+      if (firstTokenMs === null) firstTokenMs = Math.round(performance.now() - started);
+    },
+  });
+  const completionTokens = sequence.tokenMeter.getState().usedOutputTokens - before.usedOutputTokens;
+  let structured: unknown = null;
+  if (grammar && !signal.aborted) {
+    try {
+      structured = grammar.parse(response.response);
+    } catch {
+      structured = null;
+    }
+  }
+  return {
+    text: response.response,
+    structured,
+    promptTokens: Math.max(0, sequence.nextTokenIndex - completionTokens),
+    completionTokens,
+    latencyMs: Math.round(performance.now() - started),
+    firstTokenMs,
+    stopped: signal.aborted || response.metadata.stopReason === 'abort',
+    stopReason: response.metadata.stopReason,
+  };
+}
+
+/**
+ * Answers every item, `parallel` at a time, each on its own sequence of one context: node-llama-cpp puts
+ * the tokens of sequences that are generating at the same time into one decode batch.
+ */
+async function batch(id: string, items: BatchItem[], parallel: number): Promise<void> {
+  const current = loaded;
+  if (!current) {
+    post({ type: 'error', id, code: 'not_loaded', message: 'No model is loaded.' });
+    return;
+  }
+  const abort = running.get(id) ?? new AbortController();
+  running.set(id, abort);
+  try {
+    const b = await batchContext(current, Math.min(parallel, items.length));
+    // Waves: every sequence starts its prompt together and the next wave starts when all are done. llama.cpp
+    // splits a batch of several sequences into equal shares per sequence, so a prompt evaluated next to
+    // sequences that are generating would go one token per step.
+    for (let at = 0; at < items.length && !abort.signal.aborted; at += b.chats.length) {
+      const wave = items.slice(at, at + b.chats.length);
+      await Promise.all(
+        wave.map(async (item, i) => {
+          try {
+            const result = await generateOn(b.chats[i]!, item.turns, item.options, abort.signal);
+            post({ type: 'batchItem', id, key: item.key, result });
+          } catch (err) {
+            if (err instanceof InsufficientMemoryError) throw err;
+            post({ type: 'batchItemError', id, key: item.key, message: describe(err).slice(0, 2000) });
+          }
+        }),
+      );
+    }
+    post({ type: 'batchDone', id, parallel: b.parallel });
   } finally {
     running.delete(id);
   }
@@ -266,6 +386,9 @@ function handle(raw: unknown): void {
       return;
     case 'chat':
       enqueue(msg.id, 'chat', () => chat(msg.id, msg.turns, msg.options));
+      return;
+    case 'batch':
+      enqueue(msg.id, 'chat', () => batch(msg.id, msg.items, msg.parallel));
       return;
     case 'unload':
       enqueue(msg.id, 'request', async () => {

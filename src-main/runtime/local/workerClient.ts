@@ -143,6 +143,30 @@ export interface LocalChatRequest {
   seed?: number;
 }
 
+/** One prompt of a batch; `key` names it in `onItem`. */
+export interface LocalBatchItem {
+  key: string;
+  turns: ChatTurn[];
+  temperature?: number;
+  maxTokens?: number;
+  stop?: string[];
+  jsonSchema?: Record<string, unknown>;
+  seed?: number;
+}
+
+export interface LocalBatchOptions {
+  /** Sequences decoded together (the worker uses fewer when memory is short). */
+  parallel: number;
+  signal?: AbortSignal;
+  onItem(key: string, outcome: ChatResult | WorkbenchError): void;
+}
+
+export interface LocalBatchOutcome {
+  /** Sequences the worker used (0 when nothing ran). */
+  parallel: number;
+  stopped: boolean;
+}
+
 interface Pending {
   onMessage(msg: FromWorker): void;
   onWorkerGone(err: WorkbenchError): void;
@@ -181,6 +205,19 @@ export class LocalModelRuntime {
     const run = this.tail.then(
       () => this.runChat(req, turns, opts),
       () => this.runChat(req, turns, opts),
+    );
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Answers independent prompts on `parallel` sequences of one context (evaluation). Each item's answer (or
+   * failure) goes to `onItem` as it arrives; the batch waits its turn behind other requests like `chat`.
+   */
+  chatBatch(req: LocalChatRequest, items: LocalBatchItem[], opts: LocalBatchOptions): Promise<LocalBatchOutcome> {
+    const run = this.tail.then(
+      () => this.runBatch(req, items, opts),
+      () => this.runBatch(req, items, opts),
     );
     this.tail = run.catch(() => undefined);
     return run;
@@ -225,6 +262,84 @@ export class LocalModelRuntime {
   private async runChat(req: LocalChatRequest, turns: ChatTurn[], opts: ChatOptions): Promise<ChatResult> {
     if (this.disposed) throw new WorkbenchError('cancelled', 'The workbench is shutting down.');
     if (opts.signal?.aborted) return emptyStopped();
+    const worker = await this.ensureLoaded(req);
+    if (opts.signal?.aborted) return emptyStopped();
+    return this.generate(worker, turns, opts, opts.seed ?? req.seed);
+  }
+
+  private async runBatch(
+    req: LocalChatRequest,
+    items: LocalBatchItem[],
+    opts: LocalBatchOptions,
+  ): Promise<LocalBatchOutcome> {
+    if (this.disposed) throw new WorkbenchError('cancelled', 'The workbench is shutting down.');
+    if (opts.signal?.aborted || !items.length) return { parallel: 0, stopped: opts.signal?.aborted ?? false };
+    const worker = await this.ensureLoaded(req);
+    if (opts.signal?.aborted) return { parallel: 0, stopped: true };
+    const id = this.newId();
+    return new Promise<LocalBatchOutcome>((resolve, reject) => {
+      let graceTimer: NodeJS.Timeout | null = null;
+      const onAbort = () => {
+        worker.send({ type: 'abort', id });
+        // Items finish at their next token; a batch stuck in native code is ended by stopping the process.
+        graceTimer = setTimeout(() => {
+          finish();
+          this.killWorker();
+          resolve({ parallel: 0, stopped: true });
+        }, this.opts.abortGraceMs);
+      };
+      const finish = () => {
+        this.pending.delete(id);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (graceTimer) clearTimeout(graceTimer);
+      };
+      const deliver = (key: string, outcome: ChatResult | WorkbenchError) => {
+        try {
+          opts.onItem(key, outcome);
+        } catch {
+          // A listener's failure must not break the batch.
+        }
+      };
+      this.pending.set(id, {
+        onMessage: (msg) => {
+          if (msg.type === 'batchItem') deliver(msg.key, toChatResult(msg.result));
+          else if (msg.type === 'batchItemError') deliver(msg.key, new WorkbenchError('model_failed', msg.message));
+          else if (msg.type === 'batchDone') {
+            finish();
+            resolve({ parallel: msg.parallel, stopped: opts.signal?.aborted ?? false });
+          } else if (msg.type === 'error') {
+            finish();
+            if (msg.code === 'not_loaded') this.loadedKey = null;
+            reject(workerError(msg.code, msg.message));
+          }
+        },
+        onWorkerGone: (err) => {
+          finish();
+          reject(err);
+        },
+      });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      worker.send({
+        type: 'batch',
+        id,
+        parallel: Math.max(1, Math.min(64, opts.parallel)),
+        items: items.map((it) => ({
+          key: it.key,
+          turns: it.turns.map((t) => ({ role: t.role, content: t.content })),
+          options: stripUndefined({
+            temperature: it.temperature,
+            maxTokens: it.maxTokens,
+            stop: it.stop?.length ? it.stop : undefined,
+            jsonSchema: it.jsonSchema,
+            seed: it.seed ?? req.seed,
+          }),
+        })),
+      });
+    });
+  }
+
+  /** Starts the worker if needed and loads the request's model unless it is the one loaded. */
+  private async ensureLoaded(req: LocalChatRequest): Promise<WorkerHandle> {
     const load = this.loadOptions(req);
     checkMemory(req.modelBytes, load);
     const worker = await this.ensureWorker();
@@ -244,8 +359,7 @@ export class LocalModelRuntime {
       );
       this.loadedKey = key;
     }
-    if (opts.signal?.aborted) return emptyStopped();
-    return this.generate(worker, turns, opts, opts.seed ?? req.seed);
+    return worker;
   }
 
   private generate(

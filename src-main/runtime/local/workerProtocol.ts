@@ -35,6 +35,15 @@ export type GenerateOptions = z.infer<typeof GenerateOptionsSchema>;
 
 const RequestId = z.string().min(1).max(64);
 
+export const BatchItemSchema = z
+  .object({
+    key: z.string().min(1).max(200),
+    turns: z.array(TurnSchema).min(1).max(10_000),
+    options: GenerateOptionsSchema,
+  })
+  .strict();
+export type BatchItem = z.infer<typeof BatchItemSchema>;
+
 export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('load'), id: RequestId, options: LoadOptionsSchema }).strict(),
   z
@@ -43,6 +52,19 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
       id: RequestId,
       turns: z.array(TurnSchema).min(1).max(10_000),
       options: GenerateOptionsSchema,
+    })
+    .strict(),
+  /**
+   * Several independent prompts answered on parallel sequences of one context (evaluation): llama.cpp
+   * decodes the sequences' tokens in shared batches. No token stream; one `batchItem` per prompt, then
+   * `batchDone`. `abort` with the batch id stops every item.
+   */
+  z
+    .object({
+      type: z.literal('batch'),
+      id: RequestId,
+      items: z.array(BatchItemSchema).min(1).max(1000),
+      parallel: z.number().int().min(1).max(64),
     })
     .strict(),
   z.object({ type: z.literal('abort'), id: RequestId }).strict(),
@@ -91,6 +113,12 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('loaded'), id: RequestId, info: LoadedInfoSchema }).strict(),
   z.object({ type: z.literal('token'), id: RequestId, text: z.string() }).strict(),
   z.object({ type: z.literal('result'), id: RequestId, result: WorkerResultSchema }).strict(),
+  z.object({ type: z.literal('batchItem'), id: RequestId, key: z.string(), result: WorkerResultSchema }).strict(),
+  z
+    .object({ type: z.literal('batchItemError'), id: RequestId, key: z.string(), message: z.string().max(2000) })
+    .strict(),
+  /** `parallel`: the sequences actually used (fewer than asked when memory was short). */
+  z.object({ type: z.literal('batchDone'), id: RequestId, parallel: z.number().int().min(1) }).strict(),
   z.object({ type: z.literal('unloaded'), id: RequestId }).strict(),
   z.object({ type: z.literal('pong'), id: RequestId, loaded: z.string().nullable() }).strict(),
   z

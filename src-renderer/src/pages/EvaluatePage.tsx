@@ -1,7 +1,8 @@
-import { Link } from 'react-router';
-import { EmptyState } from '../components/EmptyState';
 import { PageHeader } from '../components/PageHeader';
 import { WorkflowStrip } from '../components/WorkflowStrip';
+import { EvaluationDashboard } from '../features/evaluation/EvaluationDashboard';
+import { SideBySide } from '../features/compare/SideBySide';
+import { TriggerNotices } from '../features/registry/TriggerNotices';
 
 export function EvaluatePage() {
   return (
@@ -11,24 +12,9 @@ export function EvaluatePage() {
         description="Measure a fine-tuned model against its base before you promote it."
       />
       <WorkflowStrip current="evaluate" />
-      <EmptyState
-        icon="evaluate"
-        title="No evaluations yet"
-        steps={[
-          <>
-            Finish a fine-tuning job in <Link to="/jobs">Jobs</Link>.
-          </>,
-          'Run it and its base model on the held-out split of the same dataset version.',
-          'Read the metrics and answers side by side, vote blind A/B, then promote the winner or roll back.',
-        ]}
-        actions={
-          <Link className="btn btn-primary" to="/jobs">
-            Go to Jobs
-          </Link>
-        }
-      >
-        <p>Blind A/B hides which answer came from which model, so the vote measures the answer and not the name.</p>
-      </EmptyState>
+      <TriggerNotices compact />
+      <EvaluationDashboard />
+      <SideBySide />
     </div>
   );
 }
