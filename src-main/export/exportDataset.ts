@@ -75,8 +75,8 @@ async function writeExampleLines(
 function openExportReader(db: Db): Db {
   if (db.memory || !db.name || !fs.existsSync(db.name)) return db;
   const reader = new BetterSqlite3(db.name, { readonly: true, fileMustExist: true, timeout: 5000 });
-  // 1 GiB of address space for mmap; the OS pages it in on demand.
-  reader.pragma('mmap_size = 1073741824');
+  // As much of the file as SQLite allows (it caps the request at its build's maximum, 2 GiB here).
+  reader.pragma('mmap_size = 1099511627776');
   return reader;
 }
 

@@ -39,7 +39,7 @@ const fresh = () => { const ab = free.pop(); return ab ? Buffer.from(ab) : Buffe
 (async () => {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
-    db.pragma('mmap_size = 1073741824');
+    db.pragma('mmap_size = 1099511627776');
     const sql = 'SELECT id, example FROM dataset_examples WHERE id > ? AND +dataset_version_id = ?' + (split ? ' AND split = ?' : '') + ' ORDER BY id LIMIT 4000';
     const stmt = db.prepare(sql).raw(true);
     let buf = fresh();
