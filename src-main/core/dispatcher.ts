@@ -35,7 +35,10 @@ export function missingHandlers(handlers: HandlerMap): CommandName[] {
 export function createDispatcher(handlers: HandlerMap, baseCtx: Omit<HandlerContext, 'actor'>) {
   return async function invoke(name: unknown, args: unknown, actor: string): Promise<InvokeResult> {
     if (!isCommandName(name)) {
-      return { ok: false, error: { code: 'unknown_command', message: `Unknown command: ${String(name).slice(0, 80)}` } };
+      return {
+        ok: false,
+        error: { code: 'unknown_command', message: `Unknown command: ${String(name).slice(0, 80)}` },
+      };
     }
     const def = commands[name];
     const parsed = def.request.safeParse(args ?? {});
@@ -44,7 +47,10 @@ export function createDispatcher(handlers: HandlerMap, baseCtx: Omit<HandlerCont
       const where = first?.path.length ? ` at ${first.path.join('.')}` : '';
       return {
         ok: false,
-        error: { code: 'invalid_request', message: `Invalid request for ${name}${where}: ${first?.message ?? 'invalid'}` },
+        error: {
+          code: 'invalid_request',
+          message: `Invalid request for ${name}${where}: ${first?.message ?? 'invalid'}`,
+        },
       };
     }
     const handler = handlers[name] as Handler<typeof name> | undefined;

@@ -19,7 +19,10 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     // Nothing is written before we know the file is healthy and not from a newer build.
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') {
-      throw new WorkbenchError('db_corrupt', `The workspace database failed its integrity check (${String(check)}). It was left as it is.`);
+      throw new WorkbenchError(
+        'db_corrupt',
+        `The workspace database failed its integrity check (${String(check)}). It was left as it is.`,
+      );
     }
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > LATEST_SCHEMA_VERSION) {
@@ -45,7 +48,10 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     if (err instanceof WorkbenchError) throw err;
     const msg = (err as Error).message;
     if (/locked|busy/i.test(msg)) {
-      throw new WorkbenchError('db_locked', 'The workspace database is locked by another process. Close the other Triage Workbench and try again.');
+      throw new WorkbenchError(
+        'db_locked',
+        'The workspace database is locked by another process. Close the other Triage Workbench and try again.',
+      );
     }
     if (/not a database|malformed/i.test(msg)) {
       throw new WorkbenchError('db_corrupt', `The workspace database is damaged (${msg}). It was left as it is.`);

@@ -29,7 +29,10 @@ export interface ClassificationReport {
 /** The label used for an answer that could not be parsed. It counts as wrong and is never a "class" of its own in macro-F1. */
 export const INVALID = '<invalid>';
 
-export function confusionMatrix(pairs: readonly { expected: string; predicted: string }[], declared: readonly string[] = []): ConfusionMatrix {
+export function confusionMatrix(
+  pairs: readonly { expected: string; predicted: string }[],
+  declared: readonly string[] = [],
+): ConfusionMatrix {
   const labels = [...declared];
   const add = (l: string) => {
     if (!labels.includes(l)) labels.push(l);
@@ -82,7 +85,11 @@ export function classificationReport(
 }
 
 /** Wilson score interval for a proportion (z = 1.96 → 95%). */
-export function wilsonInterval(successes: number, trials: number, z = 1.959964): { low: number; high: number; p: number } | null {
+export function wilsonInterval(
+  successes: number,
+  trials: number,
+  z = 1.959964,
+): { low: number; high: number; p: number } | null {
   if (trials <= 0) return null;
   const p = successes / trials;
   const z2 = z * z;
@@ -113,7 +120,10 @@ export function precisionOf(report: ClassificationReport, label: string): number
  * False-positive rate of the triage verdict: of the items that are really benign or false positives,
  * the share the model called a true positive.
  */
-export function falsePositiveRate(pairs: readonly { expected: string; predicted: string }[], positive = 'true_positive'): number | null {
+export function falsePositiveRate(
+  pairs: readonly { expected: string; predicted: string }[],
+  positive = 'true_positive',
+): number | null {
   const negatives = pairs.filter((p) => p.expected !== positive);
   return ratio(negatives.filter((p) => p.predicted === positive).length, negatives.length);
 }

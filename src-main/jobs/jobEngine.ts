@@ -65,6 +65,8 @@ export class JobEngine {
   private started = false;
   private stopping = false;
   private readonly retryDelayMs: number;
+  /** Jobs waiting out a retry back-off: not launched before this time (ms). */
+  private readonly notBefore = new Map<number, number>();
 
   constructor(
     private readonly db: Db,
@@ -135,6 +137,7 @@ export class JobEngine {
         `Job ${id} is ${job.status}; only failed, cancelled or interrupted jobs can be retried.`,
       );
     }
+    this.notBefore.delete(id);
     patchJob(this.db, id, { attempts: 0, error: null, progress: 0, etaSeconds: null, finishedAt: null });
     this.transition(id, 'queued');
     this.pump();
@@ -175,6 +178,11 @@ export class JobEngine {
     for (const job of jobsInStatus(this.db, ['queued'])) {
       const runner = this.runners.get(job.kind);
       if (!runner || this.running.has(job.id)) continue;
+      const waitUntil = this.notBefore.get(job.id);
+      if (waitUntil !== undefined) {
+        if (Date.now() < waitUntil) continue;
+        this.notBefore.delete(job.id);
+      }
       if (runner.exclusive) {
         if (exclusiveBusy) continue;
         exclusiveBusy = true;
@@ -226,7 +234,9 @@ export class JobEngine {
         } else if (err instanceof RetryableJobError && attempts < job.maxAttempts) {
           this.addEvent(job.id, 'message', 'warn', `Attempt ${attempts} failed: ${err.message}. Retrying.`);
           this.transition(job.id, 'queued');
-          setTimeout(() => this.pump(), this.retryDelayMs).unref?.();
+          const delay = this.retryDelayMs * 2 ** (attempts - 1);
+          this.notBefore.set(job.id, Date.now() + delay);
+          setTimeout(() => this.pump(), delay + 5).unref?.();
         } else {
           const message = err instanceof Error ? err.message : String(err);
           this.transition(job.id, 'failed', { error: message, finishedAt: Date.now() });

@@ -18,22 +18,27 @@ describe('migrations', () => {
     expect(LATEST_SCHEMA_VERSION).toBe(migrations[migrations.length - 1]!.version);
   });
 
-  it.each(migrations.map((m, i) => [m.version, m.name, i] as const))('version %i (%s) applies on top of the previous ones', (version, _name, index) => {
-    const db = new BetterSqlite3(':memory:');
-    db.pragma('foreign_keys = ON');
-    migrate(db, migrations.slice(0, index));
-    expect(schemaVersion(db)).toBe(index === 0 ? 0 : migrations[index - 1]!.version);
-    migrate(db, migrations.slice(0, index + 1));
-    expect(schemaVersion(db)).toBe(version);
-    expect(db.pragma('foreign_key_check')).toEqual([]);
-    db.close();
-  });
+  it.each(migrations.map((m, i) => [m.version, m.name, i] as const))(
+    'version %i (%s) applies on top of the previous ones',
+    (version, _name, index) => {
+      const db = new BetterSqlite3(':memory:');
+      db.pragma('foreign_keys = ON');
+      migrate(db, migrations.slice(0, index));
+      expect(schemaVersion(db)).toBe(index === 0 ? 0 : migrations[index - 1]!.version);
+      migrate(db, migrations.slice(0, index + 1));
+      expect(schemaVersion(db)).toBe(version);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      db.close();
+    },
+  );
 
   it('creates only STRICT tables (FTS virtual tables aside)', () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db);
     const tables = db
-      .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE '%_fts_%'")
+      .prepare(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE '%_fts_%'",
+      )
       .all() as { name: string; sql: string }[];
     expect(tables.length).toBeGreaterThan(10);
     for (const t of tables) expect(t.sql, t.name).toMatch(/\)\s*STRICT\s*$/);
@@ -58,7 +63,14 @@ describe('migrations', () => {
 
   it('rolls back a failing migration as a whole', () => {
     const db = new BetterSqlite3(':memory:');
-    const bad = [...migrations, { version: LATEST_SCHEMA_VERSION + 1, name: 'bad', up: 'CREATE TABLE ok_table (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
+    const bad = [
+      ...migrations,
+      {
+        version: LATEST_SCHEMA_VERSION + 1,
+        name: 'bad',
+        up: 'CREATE TABLE ok_table (x INTEGER) STRICT; SELECT * FROM no_such_table;',
+      },
+    ];
     expect(() => migrate(db, bad)).toThrow();
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'ok_table'").get()).toBeUndefined();

@@ -68,21 +68,36 @@ describe('classification metrics (hand-computed)', () => {
   });
 
   it('all wrong: accuracy 0, F1 0, precision of a never-correct predicted class 0', () => {
-    const r = classificationReport(pairs([['a', 'b', 3], ['b', 'a', 2]]));
+    const r = classificationReport(
+      pairs([
+        ['a', 'b', 3],
+        ['b', 'a', 2],
+      ]),
+    );
     expect(r.accuracy).toBe(0);
     expect(r.macroF1).toBe(0);
     for (const c of r.perClass) expect(c).toMatchObject({ precision: 0, recall: 0, f1: 0 });
   });
 
   it('a class predicted but never expected has precision 0 and no recall, and is not averaged', () => {
-    const r = classificationReport(pairs([['a', 'a', 1], ['a', 'z', 1]]));
+    const r = classificationReport(
+      pairs([
+        ['a', 'a', 1],
+        ['a', 'z', 1],
+      ]),
+    );
     const z = r.perClass.find((c) => c.label === 'z')!;
     expect(z).toMatchObject({ support: 0, predicted: 1, precision: 0, recall: null, f1: 0 });
     expect(r.macroF1).toBeCloseTo((2 * 1 * 0.5) / 1.5, 10);
   });
 
   it('invalid answers count as wrong but are not a class', () => {
-    const r = classificationReport(pairs([['a', 'a', 1], ['a', INVALID, 1]]));
+    const r = classificationReport(
+      pairs([
+        ['a', 'a', 1],
+        ['a', INVALID, 1],
+      ]),
+    );
     expect(r.accuracy).toBe(0.5);
     expect(r.perClass.map((c) => c.label)).toEqual(['a']);
     expect(r.perClass[0]!.recall).toBe(0.5);
@@ -96,7 +111,13 @@ describe('classification metrics (hand-computed)', () => {
 
   it('false-positive rate of the verdict', () => {
     expect(
-      falsePositiveRate(pairs([['true_positive', 'true_positive', 3], ['benign', 'true_positive', 1], ['benign', 'benign', 3]])),
+      falsePositiveRate(
+        pairs([
+          ['true_positive', 'true_positive', 3],
+          ['benign', 'true_positive', 1],
+          ['benign', 'benign', 3],
+        ]),
+      ),
     ).toBeCloseTo(1 / 4, 10);
     expect(falsePositiveRate(pairs([['true_positive', 'benign', 2]]))).toBeNull();
   });

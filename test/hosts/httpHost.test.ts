@@ -69,7 +69,11 @@ describe('headless host', () => {
 
   it('refuses a foreign Origin and a foreign Host (DNS rebinding)', async () => {
     const body = JSON.stringify({ command: 'app.info', args: {} });
-    const foreign = await request('/api/invoke', { method: 'POST', headers: { ...auth(), origin: 'http://evil.example' }, body });
+    const foreign = await request('/api/invoke', {
+      method: 'POST',
+      headers: { ...auth(), origin: 'http://evil.example' },
+      body,
+    });
     expect(foreign.status).toBe(403);
     const lookalike = await request('/api/invoke', {
       method: 'POST',
@@ -77,18 +81,33 @@ describe('headless host', () => {
       body,
     });
     expect(lookalike.status).toBe(403);
-    const rebinding = await request('/api/invoke', { method: 'POST', headers: { ...auth(), host: 'evil.example' }, body });
+    const rebinding = await request('/api/invoke', {
+      method: 'POST',
+      headers: { ...auth(), host: 'evil.example' },
+      body,
+    });
     expect(rebinding.status).toBe(403);
     const same = await request('/api/invoke', { method: 'POST', headers: { ...auth(), origin: host.origin }, body });
     expect(same.status).toBe(200);
   });
 
   it('serves the contract: results, typed errors, nothing changed on errors', async () => {
-    const ok = await request('/api/invoke', { method: 'POST', headers: auth(), body: JSON.stringify({ command: 'app.info', args: {} }) });
+    const ok = await request('/api/invoke', {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ command: 'app.info', args: {} }),
+    });
     expect(JSON.parse(ok.body)).toMatchObject({ ok: true, value: { host: 'http' } });
     const auditBefore = wb.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get();
-    const unknown = await request('/api/invoke', { method: 'POST', headers: auth(), body: JSON.stringify({ command: 'rm.rf', args: {} }) });
-    expect(JSON.parse(unknown.body)).toEqual({ ok: false, error: { code: 'unknown_command', message: 'Unknown command: rm.rf' } });
+    const unknown = await request('/api/invoke', {
+      method: 'POST',
+      headers: auth(),
+      body: JSON.stringify({ command: 'rm.rf', args: {} }),
+    });
+    expect(JSON.parse(unknown.body)).toEqual({
+      ok: false,
+      error: { code: 'unknown_command', message: 'Unknown command: rm.rf' },
+    });
     const invalid = await request('/api/invoke', {
       method: 'POST',
       headers: auth(),

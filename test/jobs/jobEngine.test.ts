@@ -13,18 +13,26 @@ afterEach(async () => {
 });
 
 /** A real runner for tests: counts steps on a timer, honours abort, can fail on purpose. */
-function countingRunner(kind: JobRunner['kind'], opts: { exclusive: boolean; onRestart: 'interrupt' | 'resume'; failTimes?: number }) {
+function countingRunner(
+  kind: JobRunner['kind'],
+  opts: { exclusive: boolean; onRestart: 'interrupt' | 'resume'; failTimes?: number },
+) {
   let failures = 0;
   const log: number[] = [];
+  const startedAt: number[] = [];
+  // A "crashed" process does nothing more: frozen runners never touch the DB again.
+  const frozen = { value: false };
   const runner: JobRunner = {
     kind,
     exclusive: opts.exclusive,
     onRestart: opts.onRestart,
     async run(ctx) {
       log.push(ctx.job.id);
+      startedAt.push(Date.now());
       ctx.setStatus('running');
       const steps = Number(ctx.job.params.steps ?? 3);
       for (let s = 1; s <= steps; s++) {
+        if (frozen.value) await new Promise(() => undefined);
         if (ctx.signal.aborted) return { status: 'cancelled' };
         if (failures < (opts.failTimes ?? 0)) {
           failures++;
@@ -37,7 +45,7 @@ function countingRunner(kind: JobRunner['kind'], opts: { exclusive: boolean; onR
       return { status: 'succeeded', result: { steps } };
     },
   };
-  return { runner, log };
+  return { runner, log, frozen, startedAt };
 }
 
 async function workbenchWith(dir: string, runners: JobRunner[]): Promise<Workbench> {
@@ -108,14 +116,17 @@ describe('job engine', () => {
     const flaky = countingRunner('openai_finetune', { exclusive: false, onRestart: 'resume', failTimes: 1 });
     const wb = await workbenchWith(tmp(), [flaky.runner]);
     const engine = wb.services.get('jobs');
-    (engine as unknown as { retryDelayMs: number }).retryDelayMs = 1;
+    (engine as unknown as { retryDelayMs: number }).retryDelayMs = 60;
     const ok = engine.enqueue({ kind: 'openai_finetune', params: { steps: 1 } });
     await new Promise((r) => setTimeout(r, 50));
     await engine.idle();
-    expect(wb.db.prepare('SELECT status, attempts FROM jobs WHERE id = ?').get(ok.id)).toEqual({ status: 'succeeded', attempts: 2 });
+    expect(wb.db.prepare('SELECT status, attempts FROM jobs WHERE id = ?').get(ok.id)).toEqual({
+      status: 'succeeded',
+      attempts: 2,
+    });
 
     const hopeless = countingRunner('evaluation', { exclusive: false, onRestart: 'resume', failTimes: 99 });
-    engine.register(hopeless.runner);
+    engine.register(hopeless.runner, { replace: true });
     const bad = engine.enqueue({ kind: 'evaluation', params: { steps: 1 }, maxAttempts: 2 });
     await new Promise((r) => setTimeout(r, 50));
     await engine.idle();
@@ -135,7 +146,10 @@ describe('job engine', () => {
     const l = e1.enqueue({ kind: 'local_train', params: { steps: 1000, stepMs: 10 } });
     const r = e1.enqueue({ kind: 'openai_finetune', params: { steps: 1000, stepMs: 10 } });
     await new Promise((res) => setTimeout(res, 60));
-    // Simulate the app dying without a clean shut-down: drop the engine's in-memory state by reopening the DB.
+    // Simulate the app dying without a clean shut-down: the old process does nothing more, its DB handle goes.
+    local1.frozen.value = true;
+    remote1.frozen.value = true;
+    await new Promise((res) => setTimeout(res, 30));
     wb1.db.close();
     open.splice(open.indexOf(wb1), 1);
 

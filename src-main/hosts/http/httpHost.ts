@@ -127,7 +127,8 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       const status = (err as { status?: number }).status ?? 500;
-      if (!res.headersSent) sendJson(res, status, { ok: false, error: { code: 'internal', message: 'Request failed.' } });
+      if (!res.headersSent)
+        sendJson(res, status, { ok: false, error: { code: 'internal', message: 'Request failed.' } });
       else res.end();
     });
   });
@@ -161,7 +162,10 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
         body = JSON.parse(await readBody(req, maxBody));
       } catch (err) {
         const status = (err as { status?: number }).status ?? 400;
-        sendJson(res, status, { ok: false, error: { code: 'invalid_request', message: 'The request body is not valid JSON.' } });
+        sendJson(res, status, {
+          ok: false,
+          error: { code: 'invalid_request', message: 'The request body is not valid JSON.' },
+        });
         return;
       }
       const { command, args } = (body ?? {}) as { command?: unknown; args?: unknown };
@@ -197,7 +201,10 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       return;
     }
     if (!opts.rendererDir) {
-      sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'The renderer is not built (run npm run build).' } });
+      sendJson(res, 404, {
+        ok: false,
+        error: { code: 'not_found', message: 'The renderer is not built (run npm run build).' },
+      });
       return;
     }
     const isAsset = /\.[a-z0-9]+$/i.test(url.pathname);

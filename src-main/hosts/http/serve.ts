@@ -53,7 +53,11 @@ export async function serveMain(argv: string[]): Promise<void> {
 /** out/renderer next to the built main, or the repo's out/renderer in dev. */
 export function findRendererDir(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const c of [path.join(here, '../renderer'), path.join(here, '../../../out/renderer'), path.join(process.cwd(), 'out/renderer')]) {
+  for (const c of [
+    path.join(here, '../renderer'),
+    path.join(here, '../../../out/renderer'),
+    path.join(process.cwd(), 'out/renderer'),
+  ]) {
     if (fs.existsSync(path.join(c, 'index.html'))) return c;
   }
   return null;
