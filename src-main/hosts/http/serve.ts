@@ -3,8 +3,21 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createWorkbench, defaultDataDir } from '../../core/workbench';
-import { startHttpHost } from './httpHost';
+import { startHttpHost, type HttpHostOptions } from './httpHost';
 import { createUploadRoute } from '../../importers/uploads';
+import { exportDownloadRoute } from '../../export/downloadRoute';
+
+/**
+ * The routes the headless host adds to the contract: browser uploads for imports and export downloads.
+ * Both run after the host's Host/Origin/token checks.
+ */
+export function headlessRoutes(dataDir: string): NonNullable<HttpHostOptions['extraRoutes']> {
+  const routes = [createUploadRoute(dataDir), exportDownloadRoute(dataDir)];
+  return async (req, res, url) => {
+    for (const route of routes) if (await route(req, res, url)) return true;
+    return false;
+  };
+}
 
 /** `npm run serve -- --data-dir DIR [--port N] [--host H --allow-remote]` */
 export async function serveMain(argv: string[]): Promise<void> {
@@ -28,7 +41,7 @@ export async function serveMain(argv: string[]): Promise<void> {
     }
     console.warn(`WARNING: listening on ${host}. Anyone who can reach it and has the token can read this workspace.`);
   }
-  const workbench = await createWorkbench({ dataDir, host: 'http' });
+  const workbench = await createWorkbench({ dataDir, host: 'http', seed: !values['no-seed'] });
   const rendererDir = findRendererDir();
   const httpHost = await startHttpHost({
     workbench,
@@ -36,8 +49,7 @@ export async function serveMain(argv: string[]): Promise<void> {
     host,
     port: values.port ? Number(values.port) : 0,
     allowRemote: values['allow-remote'],
-    // Browsers upload files to import; the route runs after the host's Host/Origin/token checks.
-    extraRoutes: createUploadRoute(workbench.dataDir),
+    extraRoutes: headlessRoutes(workbench.dataDir),
   });
   console.log(`Triage Workbench (headless) — data in ${workbench.dataDir}`);
   console.log(`Open: ${httpHost.url}`);
