@@ -123,7 +123,8 @@ export function tinyModelSpec(opts: TinyModelOptions = {}): { spec: GgufSpec; in
   const heads = opts.heads ?? 4;
   const kvHeads = opts.kvHeads ?? heads;
   const ff = opts.ff ?? Math.max(32, Math.round((embd * 2.75) / 32) * 32);
-  const ctx = opts.contextLength ?? 2048;
+  // Room for a whole alert: the small vocabulary spends about one token per two or three characters of JSON.
+  const ctx = opts.contextLength ?? 8192;
   const seed = opts.seed ?? 1234;
   if (embd % heads !== 0 || heads % kvHeads !== 0) throw new Error('embd must divide by heads, heads by kvHeads');
   const headDim = embd / heads;

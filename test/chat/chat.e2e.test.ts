@@ -38,7 +38,7 @@ describe('chat with the tiny model in the real renderer', () => {
       dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tw-chat-e2e-')),
       actor: 'e2e',
     });
-    await workbench.invoke('settings.set', { key: 'runtime.local', value: { threads: 1, contextSize: 2048 } });
+    await workbench.invoke('settings.set', { key: 'runtime.local', value: { threads: 1 } });
     host = await startHttpHost({ workbench, rendererDir: RENDERER_DIR });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -67,6 +67,7 @@ describe('chat with the tiny model in the real renderer', () => {
     const composer = page.getByTestId('chat-input');
     await composer.waitFor();
     await expect.poll(() => page.getByTestId('chat-model').inputValue()).not.toBe('');
+    await page.getByTestId('chat-task').selectOption('triage');
     // Free text for this one: the structured answer is tried below.
     await page.getByTestId('chat-structured').uncheck();
     await composer.fill('Is this a true positive? Walk me through it.');

@@ -20,7 +20,7 @@ afterEach(async () => {
 async function open(): Promise<Workbench> {
   wb = await createWorkbench({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tw-chat-')), seed: false });
   // One thread: fast and steady on a shared 2-core machine (see automaticRuntimeDefaults).
-  await ok(wb, 'settings.set', { key: 'runtime.local', value: { threads: 1, contextSize: 2048 } });
+  await ok(wb, 'settings.set', { key: 'runtime.local', value: { threads: 1 } });
   return wb;
 }
 

@@ -130,7 +130,7 @@ describe('GGUF writer and reader', () => {
       quantization: 'F32',
       fileType: 'F32',
       dominantTensorType: 'F32',
-      contextLength: 2048,
+      contextLength: 8192,
       embeddingLength: 64,
       blockCount: 2,
       vocabSize: info.vocabSize,

@@ -58,7 +58,7 @@ describe('model registry', () => {
       architecture: 'llama',
       quantization: 'F32',
       hasChatTemplate: true,
-      contextLength: 2048,
+      contextLength: 8192,
     });
     expect(demo.activeFor.sort()).toEqual(['audit_log', 'chat', 'code_review', 'incident', 'triage']);
     // ensureDemo is idempotent and regenerates a deleted file.

@@ -23,7 +23,7 @@ beforeAll(() => {
   model = {
     modelPath: file,
     modelBytes: info.bytes,
-    trainContextLength: 2048,
+    trainContextLength: 8192,
     runtime: { threads: 1, contextSize: 512 },
   };
   runtime = new LocalModelRuntime();
@@ -120,6 +120,15 @@ describe('local model runtime (worker process + node-llama-cpp)', () => {
     fs.writeFileSync(notAModel, 'definitely not gguf');
     await expect(runtime.chat({ ...model, modelPath: notAModel }, turns, { maxTokens: 4 })).rejects.toBeInstanceOf(
       WorkbenchError,
+    );
+    const r = await runtime.chat(model, turns, { maxTokens: 4, temperature: 0 });
+    expect(r.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('says so plainly when the conversation does not fit in the context', async () => {
+    const huge: ChatTurn[] = [{ role: 'system', content: `Alert: ${'{"k": "v"}, '.repeat(400)}` }, turns[1]!];
+    await expect(runtime.chat(model, huge, { maxTokens: 8, temperature: 0 })).rejects.toThrow(
+      /does not fit in the model's context window/,
     );
     const r = await runtime.chat(model, turns, { maxTokens: 4, temperature: 0 });
     expect(r.completionTokens).toBeGreaterThan(0);

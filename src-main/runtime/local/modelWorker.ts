@@ -343,6 +343,16 @@ function fail(id: string | null, err: unknown, during: 'load' | 'chat' | 'reques
     return;
   }
   const message = describe(err);
+  if (during === 'chat' && /compress chat history|context size|too long prompt/i.test(message)) {
+    post({
+      type: 'error',
+      id,
+      code: 'model_failed',
+      message:
+        "The conversation does not fit in the model's context window. Start a new conversation, shorten the alert, or raise the context size (runtime.local.contextSize).",
+    });
+    return;
+  }
   if (during === 'load') {
     post({ type: 'error', id, code: 'model_failed', message: `llama.cpp could not load the model: ${message}` });
     return;

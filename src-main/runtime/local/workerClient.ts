@@ -112,12 +112,18 @@ const SMALL_MODEL_PARAMS = 50_000_000;
 /**
  * Automatic defaults: CPU only, up to 4 threads (more rarely helps and starves the UI), and one thread for
  * small models. llama.cpp's threads busy-wait at every step; when the cores are shared, a tiny model decoded
- * at ~2 ms/token on one thread and ~230 ms/token on two on a 2-core machine.
+ * at ~2 ms/token on one thread and ~230 ms/token on two on a 2-core machine. Small models also get a larger
+ * context (their KV cache is small), so a whole alert fits.
  */
 export function automaticRuntimeDefaults(parameterCount?: number | null): RuntimeDefaults {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const small = parameterCount !== undefined && parameterCount !== null && parameterCount < SMALL_MODEL_PARAMS;
-  return { threads: small ? 1 : Math.max(1, Math.min(cores, 4)), contextSize: 4096, gpuLayers: 0, gpu: false };
+  return {
+    threads: small ? 1 : Math.max(1, Math.min(cores, 4)),
+    contextSize: small ? 8192 : 4096,
+    gpuLayers: 0,
+    gpu: false,
+  };
 }
 
 export interface LocalRuntimeOptions {
