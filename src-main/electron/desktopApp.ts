@@ -9,13 +9,16 @@ import { hardenSession, hardenWebContents, type HardeningOptions } from './harde
 import { registerIpc } from './ipc';
 import { registerAppProtocol, registerAppScheme } from './protocol';
 import { createSafeStorageKeyStore } from './safeStorageKeyStore';
+import { setDefaultWorkerLauncher } from '../runtime/local/workerClient';
+import { utilityProcessLauncher } from './utilityLauncher';
 import { createMainWindow, preloadPathFor } from './windowOptions';
 
 /** The parts of the electron module the shell uses; tests pass a fake with the same shape. */
 export type DesktopElectron = Pick<
   typeof ElectronModule,
   'app' | 'BrowserWindow' | 'dialog' | 'ipcMain' | 'protocol' | 'safeStorage' | 'session' | 'shell'
->;
+> &
+  Partial<Pick<typeof ElectronModule, 'utilityProcess'>>;
 
 export interface DesktopDeps {
   createWorkbench?: typeof realCreateWorkbench;
@@ -97,6 +100,8 @@ export async function startDesktopApp(electron: DesktopElectron, deps: DesktopDe
   registerAppProtocol(electron.protocol, path.join(appPath, 'out', 'renderer'));
 
   const userData = app.getPath('userData');
+  // Model workers run as utility processes (RunAsNode is fused off, so no child_process.fork from main).
+  if (electron.utilityProcess) setDefaultWorkerLauncher(utilityProcessLauncher(electron.utilityProcess, log));
   let workbench: Workbench;
   try {
     workbench = await createWorkbench({ dataDir: userData, host: 'electron' });
