@@ -87,7 +87,7 @@ describe('desktop lifecycle (E14 and wiring)', () => {
   it('the real entry (main.ts) also quits a second instance before any DB work', async () => {
     const { electron, calls } = createFakeElectron({ lock: false, userData });
     vi.resetModules();
-    vi.doMock('electron', () => ({ ...electron, default: electron }));
+    vi.doMock('electron', () => ({ ...electron, utilityProcess: { fork: vi.fn() }, default: electron }));
     await import('../../src-main/electron/main');
     await vi.waitFor(() => expect(calls).toContain('quit'));
     expect(calls).toEqual(['requestSingleInstanceLock', 'quit']);
