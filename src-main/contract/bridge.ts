@@ -16,6 +16,11 @@ export interface WorkbenchBridge {
   invoke<K extends CommandName>(name: K, args: CommandRequest<K>): Promise<InvokeResult<CommandResponse<K>>>;
   /** Subscribes to one contract event; returns the unsubscribe function. */
   on<K extends EventName>(name: K, cb: (payload: EventPayload<K>) => void): () => void;
+  /**
+   * Desktop only: the path of a file the user picked in an <input type=file> (Electron's webUtils), so
+   * imports read it in place instead of uploading it. Absent in the headless host.
+   */
+  pathForFile?(file: unknown): string;
 }
 
 /** Every event name in the contract, for runtime checks (the preload refuses anything else). */

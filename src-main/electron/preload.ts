@@ -1,8 +1,8 @@
 /**
  * The sandboxed preload (built as CommonJS to out/preload/index.cjs). It exposes one object,
- * `window.workbench`, with two named functions; never ipcRenderer, require, process or a raw send.
+ * `window.workbench`, with three named functions; never ipcRenderer, require, process or a raw send.
  */
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { BRIDGE_KEY, isCommandName, isEventName, type InvokeResult, type WorkbenchBridge } from '../contract/index';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels';
 
@@ -28,6 +28,10 @@ const bridge: WorkbenchBridge = {
     return () => {
       ipcRenderer.removeListener(EVENT_CHANNEL, listener);
     };
+  },
+  pathForFile(file) {
+    // Only a real File the user picked has a path; anything else is refused by Electron with an error.
+    return webUtils.getPathForFile(file as Parameters<typeof webUtils.getPathForFile>[0]);
   },
 };
 

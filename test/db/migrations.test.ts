@@ -41,7 +41,8 @@ describe('migrations', () => {
       )
       .all() as { name: string; sql: string }[];
     expect(tables.length).toBeGreaterThan(10);
-    for (const t of tables) expect(t.sql, t.name).toMatch(/\)\s*STRICT\s*$/);
+    for (const t of tables)
+      expect(t.sql, t.name).toMatch(/\)\s*(WITHOUT ROWID\s*,\s*)?STRICT(\s*,\s*WITHOUT ROWID)?\s*$/i);
     db.close();
   });
 

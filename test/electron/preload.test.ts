@@ -11,6 +11,7 @@ class FakeIpcRenderer extends EventEmitter {
 
 let exposed: Map<string, unknown>;
 let ipcRenderer: FakeIpcRenderer;
+const webUtils = { getPathForFile: vi.fn((file: { fakePath?: string }) => file.fakePath ?? '') };
 
 async function loadPreload(): Promise<WorkbenchBridge> {
   vi.resetModules();
@@ -21,7 +22,12 @@ async function loadPreload(): Promise<WorkbenchBridge> {
       exposed.set(key, api);
     }),
   };
-  vi.doMock('electron', () => ({ contextBridge, ipcRenderer, default: { contextBridge, ipcRenderer } }));
+  vi.doMock('electron', () => ({
+    contextBridge,
+    ipcRenderer,
+    webUtils,
+    default: { contextBridge, ipcRenderer, webUtils },
+  }));
   await import('../../src-main/electron/preload');
   expect(contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
   return exposed.get('workbench') as WorkbenchBridge;
@@ -48,11 +54,16 @@ function reachable(value: unknown, seen = new Set<unknown>()): unknown[] {
 }
 
 describe('preload (E8)', () => {
-  it('exposes exactly one key, workbench, with exactly invoke and on', () => {
+  it('exposes exactly one key, workbench, with exactly invoke, on and pathForFile', () => {
     expect([...exposed.keys()]).toEqual(['workbench']);
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on', 'pathForFile']);
     expect(typeof bridge.invoke).toBe('function');
     expect(typeof bridge.on).toBe('function');
+  });
+
+  it('pathForFile only asks Electron for the path of a picked file', () => {
+    expect(bridge.pathForFile!({ fakePath: '/home/analyst/cloudtrail.json' })).toBe('/home/analyst/cloudtrail.json');
+    expect(webUtils.getPathForFile).toHaveBeenCalledTimes(1);
   });
 
   it('never exposes ipcRenderer, require, process or a generic send', () => {
