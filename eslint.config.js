@@ -18,7 +18,10 @@ export default tseslint.config(
     files: ['src-main/**/*.ts'],
     ignores: ['src-main/electron/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/electron/ may import electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only src-main/electron/ may import electron.' }] },
+      ],
     },
   },
   {
@@ -27,7 +30,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'electron', 'react', 'better-sqlite3', '../../*'], message: 'The contract imports only zod.' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'electron', 'react', 'better-sqlite3', '../../*'],
+              message: 'The contract imports only zod.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -42,7 +52,10 @@ export default tseslint.config(
         {
           patterns: [
             { regex: 'src-main/(?!contract)', message: 'The renderer may only import src-main/contract.' },
-            { group: ['node:*', 'electron', 'better-sqlite3', 'node-llama-cpp', 'openai'], message: 'No Node modules in the renderer.' },
+            {
+              group: ['node:*', 'electron', 'better-sqlite3', 'node-llama-cpp', 'openai'],
+              message: 'No Node modules in the renderer.',
+            },
           ],
         },
       ],

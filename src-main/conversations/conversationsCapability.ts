@@ -1,11 +1,6 @@
 import { WorkbenchError } from '../contract/index';
 import type { Capability } from '../core/capability';
-import {
-  getConversation,
-  insertConversation,
-  listConversations,
-  renameConversation,
-} from './conversationsRepo';
+import { getConversation, insertConversation, listConversations, renameConversation } from './conversationsRepo';
 
 export const conversationsCapability: Capability = {
   name: 'conversations',

@@ -131,9 +131,10 @@ export function insertConversation(db: Db, c: NewConversation): number | null {
     );
   if (info.changes === 0) return null;
   const id = Number(info.lastInsertRowid);
-  const body = [c.alertPayload === undefined ? '' : JSON.stringify(c.alertPayload), ...Object.values(c.keyFields ?? {})].join(
-    '\n',
-  );
+  const body = [
+    c.alertPayload === undefined ? '' : JSON.stringify(c.alertPayload),
+    ...Object.values(c.keyFields ?? {}),
+  ].join('\n');
   db.prepare('INSERT INTO conversations_fts (rowid, title, body) VALUES (?, ?, ?)').run(id, c.title, body);
   return id;
 }
@@ -168,16 +169,20 @@ export function appendMessage(db: Db, conversationId: number, m: NewMessage): nu
     );
   db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(at, conversationId);
   // Message text is searchable too: append it to the conversation's FTS body.
-  db.prepare(
-    `UPDATE conversations_fts SET body = body || char(10) || ? WHERE rowid = ?`,
-  ).run(m.content, conversationId);
+  db.prepare(`UPDATE conversations_fts SET body = body || char(10) || ? WHERE rowid = ?`).run(
+    m.content,
+    conversationId,
+  );
   return Number(info.lastInsertRowid);
 }
 
 export function updateMessage(
   db: Db,
   id: number,
-  patch: Pick<NewMessage, 'content' | 'structured' | 'promptTokens' | 'completionTokens' | 'latencyMs' | 'stopped' | 'error'>,
+  patch: Pick<
+    NewMessage,
+    'content' | 'structured' | 'promptTokens' | 'completionTokens' | 'latencyMs' | 'stopped' | 'error'
+  >,
 ): void {
   db.prepare(
     `UPDATE messages SET content = ?, structured = ?, prompt_tokens = ?, completion_tokens = ?, latency_ms = ?, stopped = ?, error = ?
@@ -238,19 +243,18 @@ export function listConversations(db: Db, q: ConversationQuery): { items: Conver
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT COUNT(*) AS n FROM conversations c ${whereSql}`).get(...params) as { n: number }).n;
   const rows = db
-    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM conversations c ${whereSql} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`)
+    .prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM conversations c ${whereSql} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`,
+    )
     .all(...params, q.limit, q.offset) as ConversationRow[];
   return { items: rows.map(toSummary), total };
 }
 
 export function getConversation(db: Db, id: number): ConversationDetail | null {
-  const row = db
-    .prepare(`SELECT ${SUMMARY_COLUMNS}, c.alert_payload FROM conversations c WHERE c.id = ?`)
-    .get(id) as ConversationRow | undefined;
+  const row = db.prepare(`SELECT ${SUMMARY_COLUMNS}, c.alert_payload FROM conversations c WHERE c.id = ?`).get(id) as
+    ConversationRow | undefined;
   if (!row) return null;
-  const messages = db
-    .prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
-    .all(id) as MessageRow[];
+  const messages = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(id) as MessageRow[];
   return {
     ...toSummary(row),
     alertPayload: row.alert_payload ? (JSON.parse(row.alert_payload) as unknown) : null,

@@ -222,7 +222,10 @@ describe('job monitor in Chromium', () => {
     await queue.getByText('waiting · 1st').waitFor();
     await page.getByRole('listbox', { name: 'Jobs' }).getByText('1st in queue').waitFor();
     await page.getByTestId('hyperparameters').getByText('0.0002').waitFor();
-    await page.getByTestId('overview-jobs').getByText(/· 1 queued ·/).waitFor();
+    await page
+      .getByTestId('overview-jobs')
+      .getByText(/· 1 queued ·/)
+      .waitFor();
     await shot('local-queue');
   });
 

@@ -41,7 +41,10 @@ describe('Settings → Endpoints in Chromium', () => {
     standin = await startOpenAIStandin({ apiKey: KEY });
     workbench = await createWorkbench({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tw-e2e-ep-')), seed: false });
     host = await startHttpHost({ workbench, rendererDir: RENDERER_DIR });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -49,7 +52,11 @@ describe('Settings → Endpoints in Chromium', () => {
       if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
     });
     page.on('response', (res) => {
-      if (res.url().includes('/api/invoke')) void res.text().then((t) => bodies.push(t), () => {});
+      if (res.url().includes('/api/invoke'))
+        void res.text().then(
+          (t) => bodies.push(t),
+          () => {},
+        );
     });
   });
 
@@ -81,7 +88,10 @@ describe('Settings → Endpoints in Chromium', () => {
     await row.getByTestId('endpoint-key').getByText('key set').waitFor();
 
     await row.getByRole('button', { name: 'Test connection' }).click();
-    await row.getByTestId('endpoint-test-result').getByText(/key was rejected/).waitFor();
+    await row
+      .getByTestId('endpoint-test-result')
+      .getByText(/key was rejected/)
+      .waitFor();
     await row.getByTestId('endpoint-key-invalid').waitFor();
 
     await row.getByRole('button', { name: 'Replace key' }).click();
@@ -92,7 +102,10 @@ describe('Settings → Endpoints in Chromium', () => {
     await row.getByRole('button', { name: 'Save key' }).click();
     await newKey.waitFor({ state: 'detached' });
     await row.getByRole('button', { name: 'Test connection' }).click();
-    await row.getByTestId('endpoint-test-result').getByText(/Connected: 2 models listed/).waitFor();
+    await row
+      .getByTestId('endpoint-test-result')
+      .getByText(/Connected: 2 models listed/)
+      .waitFor();
     await row.getByText('key accepted').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'settings-endpoints.png'), fullPage: true });
 
@@ -100,7 +113,10 @@ describe('Settings → Endpoints in Chromium', () => {
     await form.getByLabel('Name').fill('Bad');
     await form.getByLabel('Base URL').fill('ftp://example.com/v1');
     await form.getByRole('button', { name: 'Add endpoint' }).click();
-    await form.getByRole('alert').getByText(/http:\/\/ or https:\/\//).waitFor();
+    await form
+      .getByRole('alert')
+      .getByText(/http:\/\/ or https:\/\//)
+      .waitFor();
 
     // Removal asks once more.
     await row.getByRole('button', { name: 'Remove…' }).click();

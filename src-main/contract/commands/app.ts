@@ -25,9 +25,7 @@ const SettingKey = z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/, 'setting keys are
 export const appCommands = {
   'app.info': query<AppInfo>()(Empty),
   'settings.get': query<{ key: string; value: unknown }>()(z.object({ key: SettingKey }).strict()),
-  'settings.set': action<{ key: string; value: unknown }>()(
-    z.object({ key: SettingKey, value: z.json() }).strict(),
-  ),
+  'settings.set': action<{ key: string; value: unknown }>()(z.object({ key: SettingKey, value: z.json() }).strict()),
   'audit.list': query<{ items: AuditEntry[] }>()(
     z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict(),
   ),

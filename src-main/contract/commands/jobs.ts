@@ -4,7 +4,15 @@ import { Id } from '../common';
 
 export const JOB_KINDS = ['local_train', 'openai_finetune', 'trainer_build', 'evaluation'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_STATUSES = ['queued', 'preparing', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const JOB_STATUSES = [
+  'queued',
+  'preparing',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
