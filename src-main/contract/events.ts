@@ -5,6 +5,22 @@ export const events = {
   'conversations.changed': z.object({ ids: z.array(z.number().int()) }).strict(),
   'audit.appended': z.object({ action: z.string(), subject: z.string().nullable() }).strict(),
   'settings.changed': z.object({ key: z.string() }).strict(),
+  'dataset.progress': z.object({ stage: z.string(), done: z.number().int(), total: z.number().int() }).strict(),
+  'models.changed': z.object({ ids: z.array(z.number().int()) }).strict(),
+  /** A piece of an assistant answer as it streams. */
+  'chat.token': z.object({ conversationId: z.number().int(), messageId: z.number().int(), text: z.string() }).strict(),
+  /** The answer is complete, stopped by the analyst, or failed (partial text is kept on the message). */
+  'chat.done': z
+    .object({
+      conversationId: z.number().int(),
+      messageId: z.number().int(),
+      stopped: z.boolean(),
+      error: z.string().optional(),
+      promptTokens: z.number().int().optional(),
+      completionTokens: z.number().int().optional(),
+      latencyMs: z.number().int().optional(),
+    })
+    .strict(),
   'import.progress': z
     .object({
       importId: z.number().int(),
@@ -25,22 +41,6 @@ export const events = {
       error: z.string().nullable(),
     })
     .strict(),
-  'models.changed': z.object({ ids: z.array(z.number().int()) }).strict(),
-  /** A piece of an assistant answer as it streams. */
-  'chat.token': z.object({ conversationId: z.number().int(), messageId: z.number().int(), text: z.string() }).strict(),
-  /** The answer is complete, stopped by the analyst, or failed (partial text is kept on the message). */
-  'chat.done': z
-    .object({
-      conversationId: z.number().int(),
-      messageId: z.number().int(),
-      stopped: z.boolean(),
-      error: z.string().optional(),
-      promptTokens: z.number().int().optional(),
-      completionTokens: z.number().int().optional(),
-      latencyMs: z.number().int().optional(),
-    })
-    .strict(),
-  'dataset.progress': z.object({ stage: z.string(), done: z.number().int(), total: z.number().int() }).strict(),
   /** The review queue changed: a label was saved, a batch decided or undone. Refetch counts and pages. */
   'review.changed': z
     .object({

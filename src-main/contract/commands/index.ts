@@ -1,14 +1,14 @@
 import { appCommands } from './app';
 import { conversationCommands } from './conversations';
-import { importCommands } from './imports';
+import { datasetCommands } from './datasets';
 import { modelCommands } from './models';
 import { chatCommands } from './chat';
-import { datasetCommands } from './datasets';
-import { endpointCommands } from './endpoints';
+import { importCommands } from './imports';
 import { attackCommands } from './attack';
 import { labelCommands } from './labels';
 import { reviewCommands } from './review';
 import { jobCommands } from './jobs';
+import { endpointCommands } from './endpoints';
 import { trainingCommands } from './training';
 import { evaluationCommands } from './evaluation';
 import { registryCommands } from './registry';
@@ -21,15 +21,15 @@ import { abtestCommands } from './abtest';
 export const commands = {
   ...appCommands,
   ...conversationCommands,
-  ...importCommands,
+  ...datasetCommands,
   ...modelCommands,
   ...chatCommands,
-  ...datasetCommands,
-  ...endpointCommands,
+  ...importCommands,
   ...attackCommands,
   ...labelCommands,
   ...reviewCommands,
   ...jobCommands,
+  ...endpointCommands,
   ...trainingCommands,
   ...evaluationCommands,
   ...registryCommands,

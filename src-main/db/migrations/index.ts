@@ -8,7 +8,16 @@ import { migration0007 } from './0007_job_results';
 import { migration0008 } from './0008_evaluation';
 import { migration0009 } from './0009_training';
 
-/** Every migration, in order; the last one's version is the schema this build writes. */
-export const migrations: readonly Migration[] = [migration0001, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009];
+/** Every migration, in increasing version order (gaps allowed); the last one's version is the schema this build writes. */
+export const migrations: readonly Migration[] = [
+  migration0001,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+  migration0007,
+  migration0008,
+  migration0009,
+];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]!.version;

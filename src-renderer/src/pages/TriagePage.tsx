@@ -8,8 +8,8 @@ import { ConversationList } from './triage/ConversationList';
 import { ConversationView } from './triage/ConversationView';
 import { ContextPanel } from './triage/ContextPanel';
 import { NewConversationDialog } from './triage/NewConversationDialog';
-import { ImportButton } from '../features/import/ImportDialog';
 import { LabelPanel } from '../features/labels/LabelPanel';
+import { ImportButton } from '../features/import/ImportDialog';
 
 export function TriagePage() {
   const status = useConversationsStore((s) => s.status);
