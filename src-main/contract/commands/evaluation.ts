@@ -182,8 +182,12 @@ export interface PriceEntry {
 
 export const EvaluationOptionsSchema = z
   .object({
-    /** Parallel sequences on the local runtime. */
-    parallel: z.number().int().min(1).max(16).default(4),
+    /**
+     * Parallel sequences on the local runtime. Off (1) by default: on a 2-core CPU with small models and long
+     * alert prompts, llama.cpp's multi-sequence decoding measured no faster than one at a time (bench/eval);
+     * it pays off where decoding is memory- or GPU-bound and answers are long relative to prompts.
+     */
+    parallel: z.number().int().min(1).max(16).default(1),
     /** Concurrent requests to a remote endpoint. */
     concurrency: z.number().int().min(1).max(32).default(4),
     maxTokens: z.number().int().min(16).max(8192).default(512),

@@ -16,7 +16,7 @@ export function NewEvaluationForm() {
   const [picked, setPicked] = useState<number[]>([]);
   const [versionId, setVersionId] = useState<number | null>(null);
   const [split, setSplit] = useState<Split>('test');
-  const [parallel, setParallel] = useState(4);
+  const [parallel, setParallel] = useState(1);
   const [limit, setLimit] = useState('');
   const [error, setError] = useState<string | null>(null);
   const chosenVersion = versionId ?? versions[0]?.id ?? null;
@@ -76,7 +76,10 @@ export function NewEvaluationForm() {
             <option value="train">train{version ? ` · ${version.counts.train}` : ''}</option>
           </select>
         </label>
-        <label className="field">
+        <label
+          className="field"
+          title="Local models: prompts answered together on one context. Measure before raising it on a CPU."
+        >
           <span>Parallel sequences</span>
           <input
             className="input"
