@@ -101,6 +101,11 @@ export class JobEngine {
     this.pump();
   }
 
+  /** Removes a runner (a build without that backend; tests of the "not available" paths). */
+  unregister(kind: JobKind): void {
+    this.runners.delete(kind);
+  }
+
   hasRunner(kind: JobKind): boolean {
     return this.runners.has(kind);
   }

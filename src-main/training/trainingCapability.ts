@@ -16,6 +16,7 @@ import { getEndpoint } from '../endpoints/endpointsRepo';
 import { resolveKey } from '../endpoints/endpointKeys';
 import { getJobRecord } from '../jobs/jobsRepo';
 import { cancelLeftoverRemoteJob, createOpenAIFineTuneRunner } from './openai/openaiFineTuneRunner';
+import { createLocalTrainRunner } from './local/localTrainRunner';
 import { getFineTune } from './openai/fineTunesRepo';
 import { isKnownStatus } from './openai/remoteShapes';
 import {
@@ -211,6 +212,7 @@ export function createTrainingCapability(): Capability {
     start(ctx) {
       const jobs = ctx.services.get('jobs');
       jobs.register(createOpenAIFineTuneRunner(ctx));
+      jobs.register(createLocalTrainRunner(ctx));
       // A live run cancels its remote job itself; this covers a cancel while no run was live.
       unsubscribe = ctx.bus.on('job.updated', (p) => {
         if (p.kind !== 'openai_finetune' || p.status !== 'cancelled') return;

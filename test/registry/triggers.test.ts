@@ -39,6 +39,13 @@ function fakeTrainer(seen: Record<string, unknown>[]): Capability {
   };
 }
 
+/** A build with no local trainer: the "training is not available" paths. */
+const noTrainer: Capability = {
+  name: 'no-trainer',
+  handlers: {},
+  start: ({ services }) => services.get('jobs').unregister('local_train'),
+};
+
 async function workspace(extra: Capability[] = []) {
   const dataDir = tmpDir('tw-triggers-');
   const wb = await createWorkbench({ dataDir, seed: false, actor: 'ann', extraCapabilities: extra });
@@ -88,7 +95,7 @@ function storeEvaluation(wb: Workbench, models: { id: number; right: number }[])
 
 describe('retraining triggers and alerts', () => {
   it('suggests retraining once enough approved examples are new, once per step, and says when training is unavailable', async () => {
-    const { wb } = await workspace();
+    const { wb } = await workspace([noTrainer]);
     const rules = ok<TriggerRules>(await wb.invoke('triggers.rules', {}));
     expect(rules.newApproved).toMatchObject({ enabled: true, minExamples: 200, autoTrain: false });
     ok(
