@@ -29,10 +29,8 @@ afterAll(() => {
 
 if (!available || !requested) {
   describe('demo fine-tune learns the triage task', () => {
-    it.skip(
-      `skipped: ${!available ? toolchain.hint : 'known not to pass yet (issue #8); run with TW_LEARN_CHECK=1'}`,
-      () => undefined,
-    );
+    const why = !available ? toolchain.hint : 'known not to pass yet (issue #8); run with TW_LEARN_CHECK=1';
+    it.skip(`skipped: ${why}`, () => undefined);
   });
 } else {
   describe('demo fine-tune learns the triage task', () => {
