@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildDemoDataset, demoTrainingRecord } from '../../src-main/demo/demoData';
 import { ensureDemoBaseModel } from '../../src-main/demo/demoBaseModel';
+import { heldOutSigmaIds } from '../../src-main/demo/demoLearnCheck';
 import { writeTinyModel } from '../../src-main/gguf/tinyModel';
 import { runSft, runStockFinetune } from '../../src-main/training/local/runTrainer';
 import { ensureTrainer } from '../../src-main/training/local/trainerBuild';
@@ -49,6 +50,7 @@ async function main() {
         cacheDir: process.env.TW_DEMO_CACHE ?? path.join(os.homedir(), '.cache', 'tw-demo'),
         sftPath: bins.sft,
         vocabTexts: ds.train.map((e) => e.alertText),
+        excludeSigmaIds: heldOutSigmaIds(ds), // the same base as the learn check
         onProgress: (p) => p.phase !== 'pretrain' && console.log(`base: ${p.message}`),
       });
       model = base.path;

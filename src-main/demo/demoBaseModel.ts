@@ -380,7 +380,18 @@ export async function ensureDemoBaseModel(o: EnsureDemoBaseOptions): Promise<Dem
       pretrain: { firstLoss, lastLoss, seconds: r.done.train_seconds ?? 0, tokensPerS: r.done.tokens_per_s ?? 0 },
     };
     fs.renameSync(out, file);
-    fs.writeFileSync(metaFile, JSON.stringify({ ...meta, options: { ...c, threads: undefined }, key }, null, 2));
+    const options: Record<string, unknown> = {};
+    for (const k of Object.keys(DEMO_BASE_DEFAULTS) as (keyof DemoBaseOptions)[])
+      if (k !== 'threads') options[k] = c[k];
+    const heldOut = o.excludeSigmaIds?.length ?? 0;
+    fs.writeFileSync(
+      metaFile,
+      JSON.stringify(
+        { ...meta, options, vocabTexts: o.vocabTexts?.length ?? 0, heldOutSigmaRules: heldOut, key },
+        null,
+        2,
+      ),
+    );
     o.onProgress?.({ phase: 'done', message: 'demo base model built' });
     return { ...meta, path: file, cached: false };
   } finally {

@@ -18,10 +18,8 @@ process.env.TW_DEMO_CACHE = demoCache;
 
 const toolchain = checkToolchain();
 const available = toolchain.ok || findTrainer() !== null;
-// Issue #8 is open: in this short configuration the fine-tuned model learns the answer format but still
-// collapses to the majority class (verdict 58.7% = majority). The check stays as written, not weakened, and
-// runs when asked (TW_LEARN_CHECK=1) until the learning loop passes it; CI reports it as skipped.
-const requested = process.env.TW_LEARN_CHECK === '1';
+// TW_LEARN_CHECK=0 skips this check (it takes about 3 minutes on 2 cores, most of it training).
+const requested = process.env.TW_LEARN_CHECK !== '0';
 
 afterAll(() => {
   if (ownDemoCache) fs.rmSync(demoCache, { recursive: true, force: true });
@@ -29,7 +27,7 @@ afterAll(() => {
 
 if (!available || !requested) {
   describe('demo fine-tune learns the triage task', () => {
-    const why = !available ? toolchain.hint : 'known not to pass yet (issue #8); run with TW_LEARN_CHECK=1';
+    const why = !available ? toolchain.hint : 'TW_LEARN_CHECK=0';
     it.skip(`skipped: ${why}`, () => undefined);
   });
 } else {
