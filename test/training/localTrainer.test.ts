@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTinyModel } from '../../src-main/gguf/tinyModel';
+import { demoModelSpec } from '../../src-main/demo/demoBaseModel';
+import { SPACE, trainVocab } from '../../src-main/demo/demoTokenizer';
+import { writeGguf } from '../../src-main/gguf/ggufWriter';
+import { TINY_CONTROL_TOKENS, writeTinyModel } from '../../src-main/gguf/tinyModel';
 import {
   greedyComplete,
   preflight,
@@ -204,6 +207,41 @@ if (!available) {
       expect(err).toBeInstanceOf(TrainerError);
       expect((err as TrainerError).code).toBe('REFUSED');
       expect((err as Error).message).toMatch(/not F32.*quantized model cannot be fine-tuned/s);
+    });
+
+    it('llama.cpp tokenizes the demo vocabulary as designed: every label word is one token', async () => {
+      const vocab = trainVocab(
+        ['Detects suspicious access to the AWS console', 'Adversaries may abuse valid accounts'],
+        {
+          merges: 50,
+          forcedWords: ['verdict', 'severity', 'technique', 'true_positive', 'benign', 'critical', 'T1562'],
+          controlTokens: TINY_CONTROL_TOKENS,
+        },
+      );
+      const model = path.join(dir, 'vocab.gguf');
+      writeGguf(model, demoModelSpec(vocab, { embd: 32, layers: 1, heads: 2, ff: 64 }).spec);
+      const res = spawnSync(
+        bins.sft,
+        ['tokenize', '--model', model, '--text', 'verdict: true_positive severity: critical technique: T1562<|end|>'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(res.status, res.stderr).toBe(0);
+      const pieces = (JSON.parse(res.stdout.trim()) as { pieces: string[] }).pieces;
+      expect(pieces).toEqual([
+        '<s>',
+        `${SPACE}verdict`,
+        ':',
+        `${SPACE}true_positive`,
+        `${SPACE}severity`,
+        ':',
+        `${SPACE}critical`,
+        `${SPACE}technique`,
+        ':',
+        `${SPACE}T1562`,
+        '<|end|>',
+      ]);
     });
 
     it('runs the stock llama-finetune and parses its progress bars', async () => {
