@@ -1,5 +1,5 @@
 import type * as ElectronModule from 'electron';
-import { workerEntry, type WorkerLauncher } from '../runtime/local/workerClient';
+import { WORKER_ENV, workerEntry, type WorkerLauncher } from '../runtime/local/workerClient';
 import type { Logger } from '../core/logger';
 
 /**
@@ -16,6 +16,7 @@ export function utilityProcessLauncher(
       const child = utilityProcess.fork(entry.file, [], {
         serviceName: 'Triage Workbench model worker',
         stdio: 'pipe',
+        env: { ...process.env, ...WORKER_ENV },
       });
       for (const stream of [child.stdout, child.stderr]) {
         stream?.setEncoding('utf8');

@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TriageAnswerSchema, WorkbenchError, triageGrammarSchema } from '../../src-main/contract/index';
 import { writeTinyModel } from '../../src-main/gguf/tinyModel';
-import { LocalModelRuntime, forkLauncher, type LocalChatRequest } from '../../src-main/runtime/local/workerClient';
+import {
+  LocalModelRuntime,
+  WORKER_ENV,
+  forkLauncher,
+  type LocalChatRequest,
+} from '../../src-main/runtime/local/workerClient';
 import type { ChatTurn } from '../../src-main/runtime/provider';
 
 let dir: string;
@@ -160,5 +165,13 @@ describe('local model runtime (worker process + node-llama-cpp)', () => {
     } finally {
       await hung.dispose();
     }
+  });
+
+  it('starts workers with one libuv pool thread, whatever the caller passes', async () => {
+    expect(WORKER_ENV.UV_THREADPOOL_SIZE).toBe('1');
+    const file = fileURLToPath(new URL('./fixtures/envWorker.mjs', import.meta.url));
+    const handle = forkLauncher({ entry: { file, execArgv: [] }, env: { UV_THREADPOOL_SIZE: '8' } }).launch();
+    const msg = await new Promise<unknown>((resolve) => handle.onMessage(resolve));
+    expect(msg).toEqual({ type: 'env', uvThreadpoolSize: '1' });
   });
 });
