@@ -1,4 +1,4 @@
-import type { ReviewFilter } from '../contract/index';
+import { WorkbenchError, type ReviewFilter, type ReviewStatus } from '../contract/index';
 import type { AttackCatalogue } from '../attack/attackCatalogue';
 import { toFtsQuery } from '../conversations/conversationsRepo';
 import { normaliseThreatType } from '../labels/saveLabel';
@@ -17,7 +17,7 @@ export interface MatchSql {
  * How SQLite should find the rows:
  * - `set`: let it drive from the most selective filter index (counts, bulk decisions, and pages of a
  *   selective filter, which are then sorted);
- * - `walk`: walk the queue in display order on reviews_status and test each row (pages of a broad
+ * - `walk`: walk the queue in display order on the status's index and test each row (pages of a broad
  *   filter: a page costs about limit ÷ selectivity rows, whatever the queue size);
  * - `sorted`: like `set`, but status may not use its index, so a page of a selective filter is found
  *   through the filter's own index and sorted, instead of walking the whole status range.
@@ -32,6 +32,22 @@ export interface ExtraCondition {
 /** `T1059` → [`T1059`, `T1059/`): the id and its sub-techniques (`.` sorts just before `/`), as an index range. */
 function techniqueRange(id: string): [string, string] {
   return [id, `${id}/`];
+}
+
+/** Each status has its own partial index on (updated_at DESC), rowid: the queue's display order (migration 10). */
+const STATUS_INDEX: Record<ReviewStatus, string> = {
+  pending: 'reviews_pending',
+  approved: 'reviews_approved',
+  rejected: 'reviews_rejected',
+};
+
+/**
+ * `INDEXED BY` a partial index needs its condition as a literal at prepare time (a bound `?` is
+ * only known later), so walking writes the status into the SQL, from the closed union alone.
+ */
+function statusLiteral(status: ReviewStatus): string {
+  if (!Object.hasOwn(STATUS_INDEX, status)) throw new WorkbenchError('invalid_request', 'Unknown review status.');
+  return `'${status}'`;
 }
 
 function ftsOf(filter: ReviewFilter): string | null {
@@ -69,8 +85,12 @@ export function matchSql(
     where.push(sql);
     params.push(...values);
   };
-  // Unary + keeps SQLite off reviews_status so it drives from the selective filter's index instead.
-  if (filter.status) add(strategy === 'sorted' ? '+r.status = ?' : 'r.status = ?', filter.status);
+  // Unary + keeps SQLite off the status's index so it drives from the selective filter's index instead;
+  // a bound status lets SQLite re-plan for that status's partial index when it helps.
+  if (filter.status) {
+    if (walk) add(`r.status = ${statusLiteral(filter.status)}`);
+    else add(strategy === 'sorted' ? '+r.status = ?' : 'r.status = ?', filter.status);
+  }
   if (filter.sourceKind) add('c.source_kind = ?', filter.sourceKind);
   if (filter.verdict) add('l.verdict = ?', filter.verdict);
   if (filter.threatType) add('l.threat_type = ?', normaliseThreatType(filter.threatType));
@@ -103,7 +123,7 @@ export function matchSql(
   if (fts) add('l.conversation_id IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)', fts);
   for (const e of opts.extra ?? []) add(e.sql, ...e.params);
 
-  const reviews = walk && filter.status ? 'reviews r INDEXED BY reviews_status' : 'reviews r';
+  const reviews = walk && filter.status ? `reviews r INDEXED BY ${STATUS_INDEX[filter.status]}` : 'reviews r';
   const from = filter.sourceKind
     ? `${reviews} JOIN training_labels l ON l.id = r.label_id JOIN conversations c ON c.id = l.conversation_id`
     : onlyStatus(filter)
