@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createWorkbench, type Workbench } from '../../src-main/core/workbench';
 import { startHttpHost, type HttpHost } from '../../src-main/hosts/http/httpHost';
+import { headlessRoutes } from '../../src-main/hosts/http/serve';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
@@ -29,7 +30,8 @@ export interface ReviewE2e {
   page: Page;
   /** Page errors, console errors and CSP violations seen so far. */
   problems: string[];
-  shot(name: string): Promise<void>;
+  /** Saves test-results/screenshots/review-<name>.png (the whole scrolled page when `fullPage`). */
+  shot(name: string, fullPage?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,9 +42,18 @@ export async function openReviewE2e(actor: string): Promise<ReviewE2e> {
   }
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const workbench = await createWorkbench({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tw-review-e2e-')), actor });
-  const host = await startHttpHost({ workbench, rendererDir: RENDERER_DIR });
+  // The same extra routes as `npm run serve` (uploads, export downloads).
+  const host = await startHttpHost({
+    workbench,
+    rendererDir: RENDERER_DIR,
+    extraRoutes: headlessRoutes(workbench.dataDir),
+  });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    colorScheme: 'light',
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -55,8 +66,20 @@ export async function openReviewE2e(actor: string): Promise<ReviewE2e> {
     browser,
     page,
     problems,
-    shot: async (name) => {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `review-${name}.png`) });
+    shot: async (name, fullPage = false) => {
+      const file = path.join(SCREENSHOTS, `review-${name}.png`);
+      if (!fullPage) {
+        await page.screenshot({ path: file });
+        return;
+      }
+      // The app scrolls inside its main pane, not the document: grow the window to the pane's content.
+      const size = page.viewportSize()!;
+      const overflow = await page.evaluate<number>(
+        "(() => { const p = document.querySelector('main .page'); return p ? p.scrollHeight - p.clientHeight : 0; })()",
+      );
+      await page.setViewportSize({ width: size.width, height: size.height + Math.max(0, overflow) });
+      await page.screenshot({ path: file });
+      await page.setViewportSize(size);
     },
     close: async () => {
       await browser.close();

@@ -1,4 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { api } from '../../api/client';
 import { useApiEvent } from '../../api/useApiEvent';
 import {
   EXPORT_FORMATS,
@@ -12,6 +14,7 @@ import {
   type ExportFormat,
   type SecretFix,
 } from './datasetsContract';
+import { plural } from '../../lib/format';
 import { useDatasetsStore, type BuilderOptions } from './datasetsStore';
 import './datasets.css';
 
@@ -125,7 +128,7 @@ function FilterForm() {
           <label className="field">
             <span>Task</span>
             <select
-              className="select"
+              className="input select"
               value={filter.task}
               onChange={(e) => setFilter({ task: e.target.value as (typeof TASKS)[number] })}
             >
@@ -162,7 +165,7 @@ function FilterForm() {
           <label className="field">
             <span>Minimum quality</span>
             <select
-              className="select"
+              className="input select"
               value={filter.qualityMin ?? ''}
               onChange={(e) => setFilter({ qualityMin: e.target.value ? Number(e.target.value) : undefined })}
             >
@@ -233,7 +236,7 @@ function FilterForm() {
             <label className="field">
               <span>Target</span>
               <select
-                className="select"
+                className="input select"
                 value={options.targetKind}
                 onChange={(e) => opt({ targetKind: e.target.value as BuilderOptions['targetKind'] })}
               >
@@ -269,7 +272,7 @@ function FilterForm() {
             <label className="field">
               <span>Stratify by</span>
               <select
-                className="select"
+                className="input select"
                 value={options.stratifyBy}
                 onChange={(e) => opt({ stratifyBy: e.target.value as BuilderOptions['stratifyBy'] })}
               >
@@ -300,7 +303,7 @@ function FilterForm() {
             <label className="field">
               <span>Examples with secrets</span>
               <select
-                className="select"
+                className="input select"
                 value={options.secretFix}
                 onChange={(e) => opt({ secretFix: e.target.value as SecretFix })}
               >
@@ -391,8 +394,14 @@ export function Report({ report, editable }: { report: BuildReport; editable?: b
       <h2 id="ds-preview-title" className="card-title">
         2. What the build does
       </h2>
+      {s.selected === 0 ? (
+        <p className="ds-empty" role="status" data-testid="ds-none-selected">
+          No approved examples match this filter. Approve examples in the <Link to="/review">Review queue</Link>, or
+          widen the filter (task, dates, labellers).
+        </p>
+      ) : null}
       <div className="ds-steps">
-        <Step n={1} title="Selected" summary={`${s.selected} approved examples`} />
+        <Step n={1} title="Selected" summary={`${plural(s.selected, 'approved example')}`} />
         <Step
           n={2}
           title="Validation"
@@ -432,7 +441,7 @@ export function Report({ report, editable }: { report: BuildReport; editable?: b
         <Step
           n={5}
           title="Secrets and personal data"
-          summary={`${s.redaction.secretsFound} secrets in ${s.redaction.secretExamples} examples · ${Object.entries(
+          summary={`${plural(s.redaction.secretsFound, 'secret')} in ${plural(s.redaction.secretExamples, 'example')} · ${Object.entries(
             s.redaction.entities,
           )
             .map(([k, n]) => `${n} ${k}`)
@@ -449,7 +458,7 @@ export function Report({ report, editable }: { report: BuildReport; editable?: b
                     <span className="mono small">{f.masked}</span>
                     {editable ? (
                       <select
-                        className="select ds-fix"
+                        className="input select ds-fix"
                         aria-label={`Fix for ${f.title}`}
                         value={perConversation[String(f.conversationId)] ?? 'block'}
                         onChange={(e) => setSecretFix(f.conversationId, e.target.value as SecretFix)}
@@ -504,26 +513,28 @@ export function Report({ report, editable }: { report: BuildReport; editable?: b
           title="Split"
           summary={`train ${s.split.train} · validation ${s.split.validation} · test ${s.split.test} · ${s.split.groups} groups`}
         >
-          <table className="ds-table">
-            <thead>
-              <tr>
-                <th scope="col">Label</th>
-                <th scope="col">Train</th>
-                <th scope="col">Validation</th>
-                <th scope="col">Test</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.split.byLabel.map((l) => (
-                <tr key={l.label}>
-                  <td>{l.label.replace(/_/g, ' ')}</td>
-                  <td>{l.train}</td>
-                  <td>{l.validation}</td>
-                  <td>{l.test}</td>
+          {s.split.byLabel.length ? (
+            <table className="ds-table">
+              <thead>
+                <tr>
+                  <th scope="col">Label</th>
+                  <th scope="col">Train</th>
+                  <th scope="col">Validation</th>
+                  <th scope="col">Test</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {s.split.byLabel.map((l) => (
+                  <tr key={l.label}>
+                    <td>{l.label.replace(/_/g, ' ')}</td>
+                    <td>{l.train}</td>
+                    <td>{l.validation}</td>
+                    <td>{l.test}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
         </Step>
         <Step
           n={8}
@@ -550,6 +561,7 @@ function CreateVersion() {
   const preview = useDatasetsStore((s) => s.preview);
   const creating = useDatasetsStore((s) => s.creating);
   const error = useDatasetsStore((s) => s.createError);
+  const stage = useDatasetsStore((s) => s.stage);
   const [name, setName] = useState('triage-training');
   const { createVersion } = useDatasetsStore.getState();
   if (!preview) return null;
@@ -575,7 +587,7 @@ function CreateVersion() {
           disabled={creating || preview.steps.limits.belowMin || !name.trim()}
           data-testid="ds-create"
         >
-          {creating ? 'Creating…' : 'Create version'}
+          {creating ? `Creating… ${stage ?? ''}` : 'Create version'}
         </button>
       </form>
       {!preview.secretsClean ? (
@@ -726,6 +738,15 @@ function VersionCard({ version }: { version: DatasetVersionDetail }) {
           Wrote {result.examples} examples ({result.bytes.toLocaleString()} bytes, sha256{' '}
           <span className="mono">{result.sha256.slice(0, 16)}…</span>) to <span className="mono">{result.path}</span>,
           with its dataset card beside it. Recorded in the egress log.
+          {/* The headless host serves <dataDir>/exports; the desktop app shows the path instead. */}
+          {api.transportKind === 'http' && result.downloadUrl ? (
+            <>
+              {' '}
+              <a className="btn btn-sm" href={result.downloadUrl} download={result.fileName} data-testid="ds-download">
+                Download {result.fileName}
+              </a>
+            </>
+          ) : null}
         </p>
       ) : null}
       {error ? (

@@ -149,11 +149,11 @@ export function createDatasetsStore(api: Pick<Api, 'invoke'>) {
           filter,
           options: toBuildOptions(options),
         });
-        set({ selected: v, creating: false, exportResult: null, exportError: null });
+        set({ selected: v, creating: false, stage: null, exportResult: null, exportError: null });
         await get().loadVersions();
         return v;
       } catch (err) {
-        set({ creating: false, createError: errorMessage(err) });
+        set({ creating: false, stage: null, createError: errorMessage(err) });
         return null;
       }
     },
