@@ -27,6 +27,7 @@ const { values } = parseArgs({
     layers: { type: 'string', default: '2' },
     threads: { type: 'string', default: '1' },
     force: { type: 'boolean', default: false },
+    model: { type: 'string' },
   },
 });
 const N = Number(values.examples);
@@ -77,14 +78,10 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-eval-bench-'));
   const wb = await createWorkbench({ dataDir: dir, seed: false, actor: 'bench' });
   try {
-    const file = path.join(dir, 'bench-model.gguf');
-    const info = writeTinyModel(file, {
-      seed: 5,
-      name: 'bench',
-      embd: EMBD,
-      layers: LAYERS,
-      heads: EMBD >= 256 ? 8 : 4,
-    });
+    const file = values.model ?? path.join(dir, 'bench-model.gguf');
+    const info = values.model
+      ? { parameterCount: 0, bytes: fs.statSync(file).size }
+      : writeTinyModel(file, { seed: 5, name: 'bench', embd: EMBD, layers: LAYERS, heads: EMBD >= 256 ? 8 : 4 });
     const model = ok<ModelSummary>(await wb.invoke('models.addLocal', { path: file, name: 'bench' }));
     setSetting(wb.db, 'runtime.local', { threads: Number(values.threads), contextSize: 1024 });
     addMany(wb.db, N, (i) => ({

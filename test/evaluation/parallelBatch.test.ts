@@ -93,4 +93,49 @@ describe('parallel sequences in the model worker', () => {
     const after = await runtime.chat(model, turns(1), { maxTokens: 5, temperature: 0 });
     expect(after.completionTokens).toBeGreaterThan(0);
   });
+
+  async function batchOf(items: Parameters<LocalModelRuntime['chatBatch']>[1], parallel = 2) {
+    const got = new Map<string, ChatResult>();
+    await runtime.chatBatch(model, items, {
+      parallel,
+      onItem: (k, r) => {
+        if (r instanceof WorkbenchError) throw r;
+        got.set(k, r);
+      },
+    });
+    return got;
+  }
+
+  it('stops at maxTokens exactly, and at a stop string with the string cut off', async () => {
+    const plain = (await batchOf([{ key: 'a', turns: turns(3), maxTokens: 24, temperature: 0 }])).get('a')!;
+    // A random-weight model does not end its answer: it runs to the limit.
+    expect(plain.completionTokens).toBe(24);
+    expect(plain.text.length).toBeGreaterThan(6);
+    // A stop string taken from inside the greedy answer: the same prompt stops there, without the string.
+    const stop = plain.text.slice(4, 7);
+    const stopped = (await batchOf([{ key: 'b', turns: turns(3), maxTokens: 24, temperature: 0, stop: [stop] }])).get(
+      'b',
+    )!;
+    expect(stopped.completionTokens).toBeLessThan(plain.completionTokens);
+    expect(plain.text.startsWith(stopped.text)).toBe(true);
+    expect(stopped.text).not.toContain(stop);
+    expect(stopped.text.length).toBeLessThanOrEqual(plain.text.indexOf(stop));
+  });
+
+  it('answers the same when a sequence reuses the shared system-prompt prefix of its previous item', async () => {
+    const items = [0, 1, 2, 3].map((i) => ({ key: `p${i}`, turns: turns(i), maxTokens: 16, temperature: 0 }));
+    const first = await batchOf(items, 2);
+    const again = await batchOf([...items].reverse(), 2);
+    for (const it of items) expect(again.get(it.key)!.text).toBe(first.get(it.key)!.text);
+    expect(first.get('p0')!.promptTokens).toBe(again.get('p0')!.promptTokens);
+  });
+
+  it('gives the same schema-constrained greedy answer as a single chat', async () => {
+    const opts = { maxTokens: 300, temperature: 0, jsonSchema: schema };
+    const single = await runtime.chat(model, turns(4), opts);
+    const batched = (await batchOf([{ key: 'j', turns: turns(4), ...opts }])).get('j')!;
+    expect(batched.text.slice(0, 40)).toBe(single.text.slice(0, 40));
+    expect(batched.completionTokens).toBe(single.completionTokens);
+    expect(batched.structured).toEqual(single.structured);
+  });
 });

@@ -7,6 +7,7 @@ import {
   getLlama,
   InsufficientMemoryError,
   LlamaChat,
+  LlamaGrammarEvaluationState,
   LlamaLogLevel,
   type ChatHistoryItem,
   type Llama,
@@ -15,6 +16,7 @@ import {
   type GbnfJsonSchema,
   type LlamaJsonSchemaGrammar,
   type LlamaModel,
+  type Token,
 } from 'node-llama-cpp';
 import { TINY_CHAT_TEMPLATE } from '../../gguf/tinyModel';
 import { TurnTagChatWrapper } from './turnTagChatWrapper';
@@ -251,7 +253,18 @@ async function batchContext(l: Loaded, parallel: number): Promise<NonNullable<Lo
   }
 }
 
-/** One prompt on one sequence of the batch context. */
+/** Tokens of the answer the repeat penalty looks back on, as LlamaChat's default (its last 64, newlines spared). */
+const PENALTY_LAST_TOKENS = 64;
+
+/**
+ * One prompt on one sequence of the batch context, decoded with `sequence.evaluate` directly rather than
+ * through LlamaChat: the prompt is the chat wrapper's rendering of the same history, sampling is the same
+ * (temperature, seed, grammar, LlamaChat's default repeat penalty), and generation stops at an end-of-generation
+ * token, a stop trigger of the chat template, a caller's stop string, `maxTokens` or the end of the context.
+ * LlamaChat's per-token bookkeeping (segments, function calls, text streaming) cost more than the decode
+ * itself for small models, so parallel sequences could not win. The prompt's prefix shared with the sequence's
+ * previous item (the system prompt) is kept in the KV cache.
+ */
 async function generateOn(
   chat: LlamaChat,
   turns: { role: string; content: string }[],
@@ -261,38 +274,87 @@ async function generateOn(
   const started = performance.now();
   let firstTokenMs: number | null = null;
   const sequence = chat.sequence;
-  const before = sequence.tokenMeter.getState();
+  const model = sequence.model;
   const grammar = options.jsonSchema ? await grammarFor(options.jsonSchema) : undefined;
-  const response = await chat.generateResponse(toHistory(turns), {
-    maxTokens: options.maxTokens ?? 512,
+  const state = chat.chatWrapper.generateContextState({ chatHistory: toHistory(turns) });
+  const prompt = state.contextText.tokenize(model.tokenizer);
+  if (prompt.length >= sequence.contextSize)
+    throw new Error(
+      `The conversation does not fit in the model's context window (${prompt.length} prompt tokens, context ${sequence.contextSize}).`,
+    );
+  const stopTokens = new Set<Token>();
+  const stopTexts = [...(options.stop ?? [])].filter(Boolean);
+  for (const trigger of state.stopGenerationTriggers) {
+    const tokens = trigger.tokenize(model.tokenizer, 'trimLeadingSpace');
+    if (tokens.length === 1) stopTokens.add(tokens[0]!);
+    else if (tokens.length > 1) stopTexts.push(trigger.toString());
+  }
+  const longestStop = Math.max(0, ...stopTexts.map((t) => t.length));
+
+  // Keep the prefix this sequence already holds; at least one prompt token is evaluated to get the next logits.
+  await sequence.adaptStateToTokens(prompt, false);
+  if (sequence.nextTokenIndex >= prompt.length)
+    await sequence.eraseContextTokenRanges([{ start: prompt.length - 1, end: sequence.nextTokenIndex }]);
+
+  const maxTokens = options.maxTokens ?? 512;
+  const room = sequence.contextSize - prompt.length;
+  const nl = model.tokens.nl;
+  const out: Token[] = [];
+  let stopReason: 'eogToken' | 'stopGenerationTrigger' | 'maxTokens' | 'abort' = 'maxTokens';
+  let cut: number | null = null;
+  const iterator = sequence.evaluate(prompt.slice(sequence.nextTokenIndex), {
     temperature: options.temperature ?? 0.7,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.stop?.length ? { customStopTriggers: options.stop } : {}),
-    ...(grammar ? { grammar } : {}),
-    signal,
-    stopOnAbortSignal: true,
-    onTextChunk: () => {
-      if (firstTokenMs === null) firstTokenMs = Math.round(performance.now() - started);
+    ...(grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }) } : {}),
+    repeatPenalty: {
+      punishTokens: () => out.slice(-PENALTY_LAST_TOKENS).filter((t) => t !== nl),
+      maxPunishTokens: PENALTY_LAST_TOKENS,
     },
+    yieldEogToken: true,
   });
-  const completionTokens = sequence.tokenMeter.getState().usedOutputTokens - before.usedOutputTokens;
+  for await (const token of iterator) {
+    if (signal.aborted) {
+      stopReason = 'abort';
+      break;
+    }
+    if (model.isEogToken(token) || stopTokens.has(token)) {
+      stopReason = stopTokens.has(token) && !model.isEogToken(token) ? 'stopGenerationTrigger' : 'eogToken';
+      break;
+    }
+    if (firstTokenMs === null) firstTokenMs = Math.round(performance.now() - started);
+    out.push(token);
+    if (longestStop > 0) {
+      // Detokenize a tail long enough to hold any stop string (a token is at least one character or byte).
+      const tail = model.detokenize(out.slice(-(longestStop + 4)));
+      const hit = stopTexts.map((t) => tail.indexOf(t)).filter((i) => i >= 0);
+      if (hit.length) {
+        cut = tail.length - Math.min(...hit);
+        stopReason = 'stopGenerationTrigger';
+        break;
+      }
+    }
+    if (out.length >= maxTokens || out.length >= room) break;
+  }
+  if (signal.aborted) stopReason = 'abort';
+  let text = model.detokenize(out);
+  if (cut !== null) text = text.slice(0, text.length - cut);
   let structured: unknown = null;
-  if (grammar && !signal.aborted) {
+  if (grammar && stopReason !== 'abort') {
     try {
-      structured = grammar.parse(response.response);
+      structured = grammar.parse(text);
     } catch {
       structured = null;
     }
   }
   return {
-    text: response.response,
+    text,
     structured,
-    promptTokens: Math.max(0, sequence.nextTokenIndex - completionTokens),
-    completionTokens,
+    promptTokens: prompt.length,
+    completionTokens: out.length,
     latencyMs: Math.round(performance.now() - started),
     firstTokenMs,
-    stopped: signal.aborted || response.metadata.stopReason === 'abort',
-    stopReason: response.metadata.stopReason,
+    stopped: stopReason === 'abort',
+    stopReason,
   };
 }
 
