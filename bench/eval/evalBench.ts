@@ -109,6 +109,10 @@ async function main(): Promise<void> {
           `${m.completionTokens} tokens  p50 ${m.latencyMs.p50} ms  invalid ${(m.invalidRate! * 100).toFixed(0)}%`,
       );
     }
+    const prompts = wb.db
+      .prepare('SELECT AVG(prompt_tokens) AS avg, MAX(prompt_tokens) AS max FROM evaluation_results')
+      .get() as { avg: number; max: number };
+    console.log(`prompt tokens per example: ${Math.round(prompts.avg)} on average, ${prompts.max} at most`);
     const ratio = rows[1]!.m.examplesPerSecond! / rows[0]!.m.examplesPerSecond!;
     console.log(`ratio (parallel / one at a time): ${ratio.toFixed(2)}× (target ≥ 2×)`);
   } finally {
