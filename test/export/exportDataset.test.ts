@@ -228,7 +228,10 @@ describe('export reader thread', () => {
   it('streams a version as encoded chunks, small chunks and big lines included', async () => {
     wb = await openWorkbench();
     const w = wb;
-    addMany(w.db, 60, (i) => ({ answer: i === 7 ? `long ${'z'.repeat(5000)}` : undefined }));
+    // Multi-byte UTF-8 too: the reader copies the stored bytes as they are.
+    addMany(w.db, 60, (i) => ({
+      answer: i === 7 ? `long ${'z'.repeat(5000)}` : i % 5 === 0 ? `Benign: café login from 東京 🔐 #${i}` : undefined,
+    }));
     const v = ok<DatasetVersionDetail>(await w.invoke('datasets.createVersion', { name: 'reader' }));
     const rows = w.db
       .prepare('SELECT example FROM dataset_examples WHERE dataset_version_id = ? ORDER BY id')
@@ -247,6 +250,8 @@ describe('export reader thread', () => {
     expect(lines).toBe(60);
     expect(parts.length).toBeGreaterThan(10);
     expect(Buffer.concat(parts).toString('utf8')).toBe(rows.join('\n') + '\n');
+    expect(Buffer.concat(parts).equals(Buffer.from(rows.join('\n') + '\n', 'utf8'))).toBe(true);
+    expect(rows.join('\n')).toContain('東京 🔐');
   });
 
   it('refuses a stored example that spans lines: the export fails and leaves nothing', async () => {
