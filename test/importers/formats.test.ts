@@ -113,6 +113,27 @@ describe('fine-tuning example importers', () => {
     expect(JSON.parse(opts.o)).toEqual({ tools: line.tools, parallel_tool_calls: false });
   });
 
+  it('OpenAI chat: metadata.group becomes the group key the dataset split keeps together; other keys are refused', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'grouped.jsonl');
+    const ex = (q: string, group?: string) => ({
+      messages: [
+        { role: 'user', content: q },
+        { role: 'assistant', content: 'benign' },
+      ],
+      ...(group ? { metadata: { group } } : {}),
+    });
+    fs.writeFileSync(file, [ex('a?', 'rule-1'), ex('b?', 'rule-1'), ex('c?')].map((l) => JSON.stringify(l)).join('\n'));
+    const r = await imp(file, { format: 'openai_chat' });
+    expect(r.recordsOk).toBe(3);
+    expect(conversations(r.id).map((c) => c.group_key)).toEqual(['group:rule-1', 'group:rule-1', null]);
+    const bad = path.join(dir, 'bad-metadata.jsonl');
+    fs.writeFileSync(bad, JSON.stringify({ ...ex('d?'), metadata: { group: 'x', user: 'y' } }) + '\n');
+    const rb = await imp(bad, { format: 'openai_chat' });
+    expect(rb.recordsOk).toBe(0);
+    expect(rb.rejections[0]?.reason).toMatch(/metadata/);
+  });
+
   it('ShareGPT JSON: human/gpt turns with the record-level system prompt', async () => {
     const r = await imp(path.join(FINETUNE, 'security-triage-sharegpt.json'));
     expect(r).toMatchObject({ status: 'done', format: 'sharegpt', recordsOk: 40 });

@@ -55,6 +55,11 @@ const OpenAIExample = z
     messages: z.array(OpenAIMessage).min(1),
     tools: z.array(ToolDef).optional(),
     parallel_tool_calls: z.boolean().optional(),
+    /** Ours, not OpenAI's: examples sharing `group` (a rule, an incident) always land in one dataset split. */
+    metadata: z
+      .object({ group: z.string().trim().min(1).max(200).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -96,14 +101,14 @@ function exampleTitle(messages: ExampleMessage[]): string {
   return titleOf(first?.content.replace(/\s+/g, ' ').slice(0, 120));
 }
 
-function example(messages: ExampleMessage[], options: ExampleOptions | null): ExampleItem {
+function example(messages: ExampleMessage[], options: ExampleOptions | null, group?: string): ExampleItem {
   checkExample(messages, options?.tools);
   return {
     kind: 'example',
     title: exampleTitle(messages),
     task: 'triage',
     keyFields: {},
-    groupKey: null,
+    groupKey: group ? `group:${group}` : null,
     messages,
     options,
   };
@@ -135,7 +140,7 @@ export const openAIChatFormat: FormatSpec = {
     const options: ExampleOptions = {};
     if (ex.tools) options.tools = ex.tools;
     if (ex.parallel_tool_calls !== undefined) options.parallel_tool_calls = ex.parallel_tool_calls;
-    return example(messages, Object.keys(options).length ? options : null);
+    return example(messages, Object.keys(options).length ? options : null, ex.metadata?.group);
   },
 };
 
