@@ -146,7 +146,7 @@ export function ReviewQueue({ empty }: { empty?: ReactNode }) {
       void reload();
     }
   }, [savedCount, reload]);
-  useApiEvent('review.changed', () => changedElsewhere());
+  useApiEvent('review.changed', (e) => changedElsewhere(e));
   useConnection((state) => state === 'open' && changedElsewhere());
 
   const selectedCount = Object.keys(s.selected).length;

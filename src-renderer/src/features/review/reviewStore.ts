@@ -17,6 +17,15 @@ const TEXT_DEBOUNCE_MS = 250;
 const OVERVIEW_DEBOUNCE_MS = 300;
 const DETAIL_DEBOUNCE_MS = 60;
 
+/** What a `review.changed` event says (see the contract's event map). */
+export interface ReviewChange {
+  kind: 'labelled' | 'decided' | 'undone';
+  batchId: number | null;
+}
+
+/** How long after this window's own change its echo events are expected. */
+const OWN_ECHO_MS = 2000;
+
 export type QueueFilter = Omit<NonNullable<CommandRequest<'review.list'>['filter']>, 'status'>;
 
 export interface UndoEntry {
@@ -66,8 +75,12 @@ interface ReviewQueueActions {
   reload(): Promise<void>;
   loadPage(page: number): Promise<void>;
   setVisible(start: number, end: number): void;
-  /** A change made elsewhere (another window, an import): reload unless it was this window's own. */
-  changedElsewhere(): void;
+  /**
+   * A `review.changed` event (or a reconnect, with no event): reload unless it was this window's own
+   * decision or undo. One that comes just after this window's own change is looked at again when the
+   * 2 s echo window closes, so another labeller's change then is not lost.
+   */
+  changedElsewhere(event?: ReviewChange): void;
   itemAt(index: number): ReviewItem | undefined;
   setCurrent(index: number): void;
   move(delta: number): void;
@@ -123,6 +136,10 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
   let overviewTimer: ReturnType<typeof setTimeout> | null = null;
   let detailTimer: ReturnType<typeof setTimeout> | null = null;
   const inflight = new Set<string>();
+  // Decisions and undos this window made (`decided:7`, `undone:7`): their events are echoes, not news.
+  const ownEvents = new Set<string>();
+  let echoWindowEvents: (ReviewChange | null)[] = [];
+  let echoTimer: ReturnType<typeof setTimeout> | null = null;
 
   return create<ReviewQueueStore>()((set, get) => {
     const requestFilter = () => ({ ...cleanFilter(get().filter), status: get().tab });
@@ -224,10 +241,27 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
         const [a, b] = get().visible;
         if (a !== start || b !== end) set({ visible: [start, end] });
       },
-      changedElsewhere() {
-        if (Date.now() - get().ownChangeAt < 2000) return;
-        void get().reload();
-        scheduleOverview();
+      changedElsewhere(event) {
+        const own = (e: ReviewChange | null) => !!e && e.batchId !== null && ownEvents.has(`${e.kind}:${e.batchId}`);
+        if (event && own(event)) return;
+        const wait = get().ownChangeAt + OWN_ECHO_MS - Date.now();
+        if (wait <= 0) {
+          void get().reload();
+          scheduleOverview();
+          return;
+        }
+        // Our own echo may arrive before our request returns its batch id: decide once the window closes.
+        echoWindowEvents.push(event ?? null);
+        if (echoTimer) return;
+        echoTimer = setTimeout(() => {
+          echoTimer = null;
+          const foreign = echoWindowEvents.some((e) => !own(e));
+          echoWindowEvents = [];
+          if (foreign) {
+            void get().reload();
+            scheduleOverview();
+          }
+        }, wait);
       },
       async loadPage(page) {
         const { generation, pages, cursors, total } = get();
@@ -305,6 +339,7 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
         set({ busy: true });
         try {
           const r = await api.invoke('review.decide', { labelIds, decision, ...(reason ? { reason } : {}) });
+          if (r.batchId) ownEvents.add(`decided:${r.batchId}`);
           set({ ownChangeAt: Date.now() });
           if (r.batchId) set((s) => ({ undo: [...s.undo, { batchId: r.batchId!, decision, changed: r.changed }] }));
           set({ selected: {}, anchor: null });
@@ -328,6 +363,7 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
             expectedCount,
             ...(reason ? { reason } : {}),
           });
+          if (r.batchId) ownEvents.add(`decided:${r.batchId}`);
           set({ ownChangeAt: Date.now() });
           if (r.batchId) set((s) => ({ undo: [...s.undo, { batchId: r.batchId!, decision, changed: r.changed }] }));
           set({ selected: {}, anchor: null });
@@ -344,6 +380,7 @@ export function createReviewQueueStore(api: Pick<Api, 'invoke'>) {
         set({ busy: true });
         try {
           const r = await api.invoke('review.undo', { batchId: last.batchId });
+          ownEvents.add(`undone:${last.batchId}`);
           set({ ownChangeAt: Date.now() });
           set((s) => ({ undo: s.undo.filter((u) => u.batchId !== last.batchId) }));
           await get().reload();
