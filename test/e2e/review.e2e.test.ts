@@ -214,7 +214,9 @@ describe('review queue in Chromium', () => {
     expect(pending).toBe(9);
     // The open queue picks up another labeller's change, even one that comes right after its own undo.
     await expect.poll(() => tab('Pending').textContent(), { timeout: 5000 }).toBe(`Pending ${pending}`);
-    await page.locator('.rq-coverage summary').click(); // close the coverage panel the last test opened
+    // The coverage panel the last test opened lies over the bulk actions; a click elsewhere closes it.
+    await page.getByRole('heading', { name: 'Review queue' }).click();
+    await expect.poll(() => page.locator('.rq-coverage').getAttribute('open')).toBeNull();
     await page.getByRole('button', { name: 'Approve all matching…' }).click();
     const dialog = page.getByRole('dialog', { name: /Approve all/ });
     await expect

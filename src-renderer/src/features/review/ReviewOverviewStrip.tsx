@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { CoverageRow, ReviewOverview } from '../../api/contract';
 
 function pct(x: number | null, digits = 0): string {
@@ -65,6 +66,16 @@ export function ReviewOverviewStrip({ overview }: { overview: ReviewOverview | n
   const maxThreat = Math.max(0, ...(o?.byThreatType.map((r) => r.approved) ?? []));
   const maxTactic = Math.max(0, ...(o?.byTactic.map((r) => r.approved) ?? []));
   const thin = o ? o.byThreatType.filter((r) => r.thin).length + o.byTactic.filter((r) => r.thin).length : 0;
+  // The open coverage panel lies over the filters and bulk actions: a click anywhere else closes it.
+  const coverage = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    const onDown = (e: PointerEvent) => {
+      const d = coverage.current;
+      if (d?.open && e.target instanceof Node && !d.contains(e.target)) d.open = false;
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, []);
   return (
     <section className="rq-overview" aria-label="Overview" data-testid="review-overview">
       <div className="rq-stats">
@@ -74,7 +85,7 @@ export function ReviewOverviewStrip({ overview }: { overview: ReviewOverview | n
         <Stat label="Approval rate" value={o ? pct(o.approvalRate) : '—'} hint="Approved ÷ decided" />
         <Stat label="Avg quality" value={o?.averageQuality != null ? o.averageQuality.toFixed(2) : '—'} />
       </div>
-      <details className="rq-coverage">
+      <details className="rq-coverage" ref={coverage}>
         <summary>
           Coverage{' '}
           {o ? (
