@@ -15,6 +15,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.modulePath);
 const db = new Database(workerData.dbFile, { fileMustExist: true, timeout: 5000 });
+// As on the main connection (see connection.ts): a checkpoint syncs the WAL and the database file.
+db.pragma('synchronous = NORMAL');
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   try {
