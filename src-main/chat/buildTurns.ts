@@ -6,6 +6,11 @@ const MAX_ALERT_CHARS = 8_000;
 /** Earlier turns beyond this are left out (the newest are kept). */
 const MAX_HISTORY_MESSAGES = 40;
 
+/** What a structured (triage answer) request adds to the system prompt. */
+export const STRUCTURED_ANSWER_INSTRUCTION =
+  'Answer with one JSON object only: {"verdict": "true_positive" | "benign" | "false_positive", "threat_type": string, ' +
+  '"severity": "info" | "low" | "medium" | "high" | "critical", "techniques": [ATT&CK ids], "rationale": string}.';
+
 /** The system turn: the task's prompt plus the alert under triage, when the conversation has one. */
 export function systemTurn(systemPrompt: string, alertPayload: unknown, structured: boolean): ChatTurn {
   const parts = [systemPrompt];
@@ -14,12 +19,9 @@ export function systemTurn(systemPrompt: string, alertPayload: unknown, structur
     if (alert.length > MAX_ALERT_CHARS) alert = `${alert.slice(0, MAX_ALERT_CHARS)}\n… (truncated)`;
     parts.push(`The alert under triage:\n\`\`\`json\n${alert}\n\`\`\``);
   }
-  if (structured) {
-    parts.push(
-      'Answer with one JSON object only: {"verdict": "true_positive" | "benign" | "false_positive", "threat_type": string, ' +
-        '"severity": "info" | "low" | "medium" | "high" | "critical", "techniques": [ATT&CK ids], "rationale": string}.',
-    );
-  }
+  // A system prompt that already asks for the structured answer (e.g. the one a model was fine-tuned with) is
+  // sent as it is: the model then sees exactly the prompt it was trained on.
+  if (structured && !systemPrompt.includes(STRUCTURED_ANSWER_INSTRUCTION)) parts.push(STRUCTURED_ANSWER_INSTRUCTION);
   return { role: 'system', content: parts.join('\n\n') };
 }
 

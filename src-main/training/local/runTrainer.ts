@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
+import { chatTemplateOf, readGgufHeader } from '../../gguf/ggufReader';
+import { setGgufString } from '../../gguf/ggufSetString';
 
 /**
  * Runs the local trainers as subprocesses: our `tw-sft` (JSON-lines progress on stdout, loss on answer
@@ -304,6 +306,18 @@ export function parseTrainerLine(line: string): TrainerEvent | null {
   return r.success ? r.data : null;
 }
 
+/**
+ * llama.cpp's model saver leaves the chat template out of the trained file; without it a runtime guesses the
+ * turn format (node-llama-cpp picks Llama 2's for our models) and the model answers prompts it was never
+ * trained on. The base's template is written back into the output.
+ */
+export async function keepChatTemplate(base: string, out: string): Promise<void> {
+  const template = chatTemplateOf(await readGgufHeader(base, { allowUnknownArchitecture: true }));
+  if (template === null) return;
+  if (chatTemplateOf(await readGgufHeader(out, { allowUnknownArchitecture: true })) === template) return;
+  setGgufString(out, 'tokenizer.chat_template', template);
+}
+
 /** Trains with tw-sft. Resolves on success or cancel; rejects with TrainerError (REFUSED, FAILED, ...). */
 export async function runSft(opts: RunSftOptions): Promise<SftResult> {
   const result: SftResult = { status: 'done', start: null, done: null, epochs: [], progress: [], lastStderr: [] };
@@ -360,6 +374,7 @@ export async function runSft(opts: RunSftOptions): Promise<SftResult> {
       proc.code,
     );
   }
+  await keepChatTemplate(opts.model, opts.out);
   return result;
 }
 
