@@ -2,7 +2,7 @@
  * Does the local fine-tune learn the triage task? (src-main/demo/demoLearnCheck.ts)
  *
  *   node --import tsx bench/training/learnCheck.ts [--short] [--epochs N] [--lr X] [--batch N] [--seed N]
- *       [--window N] [--threads N] [--work DIR] [--base-embd N --base-layers N ...] [--save]
+ *       [--window N] [--threads N] [--work DIR] [--base-embd N --base-layers N ...] [--sigma-stride N] [--save]
  *
  * Caches: TW_TRAINER_CACHE (default ~/.cache/tw-trainer), TW_DEMO_CACHE (default ~/.cache/tw-demo).
  * --save writes the numbers to bench/training/results/learnCheck-{short,full}.json.
@@ -33,6 +33,7 @@ import { formatLearnCheck, learnCheck } from '../../src-main/demo/demoLearnCheck
     window: numArg('--window'),
     threads: numArg('--threads'),
     workDir: arg('--work'),
+    sigmaStride: numArg('--sigma-stride'),
     base: baseArg,
   })
     .then((r) => {

@@ -3,6 +3,7 @@ import { WorkbenchError } from '../contract/index';
 import { defaultDataDir } from '../core/workbench';
 import { serveMain } from '../hosts/http/serve';
 import { EXIT_ERROR, EXIT_OK, UsageError, withWorkbench, type CliIo } from './cliContext';
+import { demoCommand, type DemoArgs } from './demoCommand';
 import { evalCommand, type EvalArgs } from './evalCommand';
 import {
   compareCommand,
@@ -132,6 +133,20 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option('--json', 'print the change as JSON')
     .action(async (opts: { task: string; reason?: string; json?: boolean }) => {
       await inWorkspace((s) => rollbackCommand(s, opts))();
+    });
+
+  program
+    .command('demo')
+    .description(
+      'Run the whole loop on a fresh demo workspace: import, label, approve, dataset, fine-tune, evaluate, report.',
+    )
+    .option('--seed <n>', 'seed of the split, the base model and the training', '42')
+    .option('--short', 'small model and few steps (about 2 minutes; CI)')
+    .option('--out <dir>', 'folder for the report and the model card', 'demo-report')
+    .option('--json', 'print the results as JSON instead of the progress display')
+    .action(async (opts: Omit<DemoArgs, 'dataDir'>) => {
+      // a --data-dir given to the program is the demo's workspace; the default is a new temp folder
+      code = await demoCommand(io, { ...opts, dataDir: program.opts<{ dataDir?: string }>().dataDir });
     });
 
   program

@@ -17,7 +17,7 @@ import { trainVocab, T_BYTE, T_CONTROL, T_UNKNOWN, type Vocab } from './demoToke
  */
 
 /** Bump when the recipe changes so cached bases are rebuilt. */
-export const DEMO_BASE_VERSION = 2;
+export const DEMO_BASE_VERSION = 4;
 
 export interface DemoBaseOptions {
   seed?: number;
@@ -205,6 +205,9 @@ export function demoModelSpec(vocab: Vocab, o: DemoBaseOptions = {}): { spec: Gg
     ['tokenizer.ggml.eot_token_id', gv.u32(endId)],
     ['tokenizer.ggml.add_bos_token', gv.bool(true)],
     ['tokenizer.ggml.add_eos_token', gv.bool(false)],
+    // no "▁" before the first word of a text: the answer (tokenized on its own in training) must start with
+    // the `{` a JSON grammar allows at inference, not with a space
+    ['tokenizer.ggml.add_space_prefix', gv.bool(false)],
     ['tokenizer.chat_template', gv.str(TINY_CHAT_TEMPLATE)],
   ];
   let stream = 0;

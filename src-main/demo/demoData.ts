@@ -411,6 +411,13 @@ export interface SplitOptions {
  * Groups examples that share a rule or an identical event, then assigns whole groups to test / val / train
  * in a seeded order, per source, until each split has its share of the source's examples.
  */
+/** The leak-free group of each example (by id): examples sharing a rule or an identical event share a group. */
+export function demoGroups(examples: readonly DemoExample[]): Map<string, string> {
+  const uf = new UnionFind();
+  for (const e of examples) uf.union(`rule:${e.ruleKey}`, `event:${e.eventHash}`);
+  return new Map(examples.map((e) => [e.id, uf.find(`rule:${e.ruleKey}`)]));
+}
+
 export function splitDemoExamples(examples: DemoExample[], opts: SplitOptions = {}): DemoDataset {
   const seed = opts.seed ?? 42;
   const testF = opts.testFraction ?? 0.2;
@@ -528,4 +535,50 @@ export function scoreLabel(gold: readonly string[], pred: readonly (string | nul
     unparsed,
     n: gold.length,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// extra training data: the Sigma rule catalogue
+
+interface SigmaCatalogueRule {
+  id: string;
+  title: string;
+  description?: string;
+  level?: string;
+  tags?: string[];
+  logsource?: { product?: string | null; category?: string | null; service?: string | null };
+}
+
+/**
+ * Train-only examples from the Sigma rule catalogue (resources/sigma): a rule as its alert reads without an
+ * event (title, description, log source) → `true_positive`, the rule's level and first ATT&CK technique.
+ * Rules in `excludeIds` (those behind validation and test examples) are left out; so are rules without a
+ * level. `stride` keeps every n-th rule (in file order) to bound the training time.
+ */
+export function sigmaCatalogueExamples(
+  o: { excludeIds?: ReadonlySet<string>; stride?: number; catalogue?: string } = {},
+): DemoExample[] {
+  const file = o.catalogue ?? resourcePath('sigma', 'sigma-rules.json');
+  const rules = JSON.parse(fs.readFileSync(file, 'utf8')) as SigmaCatalogueRule[];
+  const stride = Math.max(1, o.stride ?? 1);
+  const out: DemoExample[] = [];
+  rules.forEach((r, i) => {
+    if (i % stride !== 0 || o.excludeIds?.has(r.id)) return;
+    const severity = normaliseSeverity(r.level);
+    if (!severity) return;
+    const ls = r.logsource ?? {};
+    const source = [ls.product, ls.service ?? ls.category].filter(Boolean).join(' ') || 'unknown';
+    const desc = firstSentence(r.description);
+    out.push({
+      id: `sigma-rules.json:${i + 1}`,
+      source: 'windows-sysmon',
+      ruleKey: `sigma:${r.id}`,
+      ruleTitle: r.title,
+      eventHash: sha(`sigma-rule:${r.id}`),
+      alertText: [`alert: ${r.title}`, ...(desc ? [`description: ${desc}`] : []), `source: ${source}`].join('\n'),
+      labels: { verdict: 'true_positive', severity, technique: parentTechnique(r.tags) },
+      origin: `resources/sigma/sigma-rules.json rule ${r.id}`,
+    });
+  });
+  return out;
 }

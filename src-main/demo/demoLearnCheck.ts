@@ -2,7 +2,8 @@
  * Does the local fine-tune learn the triage task? Builds (or reuses) the trainer and the demo base model,
  * fine-tunes on the demo train split with the loss on the answer tokens only, and compares greedy answers
  * on the held-out test split (rules and events never seen in training) with the base model and a
- * majority-class baseline. CLI: bench/training/learnCheck.ts; CI: test/training/learnCheck.test.ts.
+ * majority-class baseline. CLI: bench/training/learnCheck.ts. CI runs the same training through the app instead
+ * (the demo loop, test/demo/demo.test.ts).
  *
  * Caches: TW_TRAINER_CACHE (default ~/.cache/tw-trainer) for the trainer binaries, TW_DEMO_CACHE (default
  * ~/.cache/tw-demo) for the demo base.
@@ -17,6 +18,7 @@ import {
   LABEL_NAMES,
   majorityLabels,
   parseAnswer,
+  sigmaCatalogueExamples,
   scoreLabel,
   type DemoExample,
   type LabelScore,
@@ -35,6 +37,8 @@ export interface LearnCheckOptions {
   base?: DemoBaseOptions;
   threads?: number;
   workDir?: string;
+  /** Add the Sigma catalogue's rules as train-only examples, every n-th rule (0 or undefined: none). */
+  sigmaStride?: number;
   log?: (s: string) => void;
 }
 
@@ -127,7 +131,11 @@ export async function learnCheck(o: LearnCheckOptions = {}): Promise<LearnCheckR
     fs.writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     return f;
   };
-  const trainFile = write('train.jsonl', ds.train.map(demoTrainingRecord));
+  const extra = o.sigmaStride
+    ? sigmaCatalogueExamples({ excludeIds: new Set(heldOutSigmaIds(ds)), stride: o.sigmaStride })
+    : [];
+  if (extra.length) log(`data: ${extra.length} train-only examples from the Sigma catalogue`);
+  const trainFile = write('train.jsonl', [...ds.train, ...extra].map(demoTrainingRecord));
   const valFile = write('val.jsonl', ds.val.map(demoTrainingRecord));
   const testPrompts = write(
     'test-prompts.jsonl',
