@@ -32,6 +32,8 @@ export interface LocalFineTuneOptions extends SftHyperparameters {
   onBuildProgress?: (p: TrainerBuildProgress) => void;
   onPreflight?: (p: PreflightResult) => void;
   onEvent?: (e: TrainerEvent) => void;
+  /** The trainer command line, just before it starts. */
+  onCommand?: (bin: string, args: string[]) => void;
 }
 
 export interface LocalFineTuneResult extends SftResult {

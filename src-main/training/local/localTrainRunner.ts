@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LocalTrainParamsSchema, WorkbenchError, type LocalTrainParams } from '../../contract/index';
+import {
+  LocalTrainParamsSchema,
+  WorkbenchError,
+  type LocalHyperparameters,
+  type LocalTrainParams,
+} from '../../contract/index';
 import type { HandlerContext } from '../../core/capability';
 import type { JobRunner } from '../../jobs/jobEngine';
 import { getModelRecord, insertModel } from '../../models/modelsRepo';
@@ -8,13 +13,13 @@ import { modelsDir, sha256File } from '../../models/modelFiles';
 import { readGgufHeader, chatTemplateOf } from '../../gguf/ggufReader';
 import type { Db } from '../../db/connection';
 import { runLocalFineTune } from './localFineTune';
-import { TrainerError } from './runTrainer';
+import { TrainerError, type SftHyperparameters } from './runTrainer';
 import type { TrainerBuildProgress } from './trainerBuild';
 
 type Ctx = Omit<HandlerContext, 'actor'>;
 
 /** Writes one split of a dataset version as chat JSONL (the stored OpenAI-format example of each row). */
-function writeSplit(db: Db, versionId: number, split: 'train' | 'validation', file: string): number {
+export function writeSplit(db: Db, versionId: number, split: 'train' | 'validation', file: string): number {
   const rows = db
     .prepare('SELECT example FROM dataset_examples WHERE dataset_version_id = ? AND split = ? ORDER BY id')
     .iterate(versionId, split) as IterableIterator<{ example: string }>;
@@ -29,6 +34,26 @@ function writeSplit(db: Db, versionId: number, split: 'train' | 'validation', fi
     fs.closeSync(fd);
   }
   return n;
+}
+
+/**
+ * The trainer settings of a job's hyperparameters: what `runLocalFineTune` passes to tw-sft (the benchmark
+ * runs the binary directly with the same ones). Without a validation split the trainer holds out
+ * `validationFraction` of the training split itself.
+ */
+export function trainerSettings(h: LocalHyperparameters, hasValidationSplit: boolean): SftHyperparameters {
+  return {
+    epochs: h.epochs,
+    lr: h.learningRate,
+    lrMin: h.minLearningRate,
+    schedule: h.lrSchedule,
+    optimizer: h.optimizer,
+    batch: h.batchSize,
+    maxWindow: h.contextLength,
+    valSplit: hasValidationSplit ? undefined : h.validationFraction,
+    // The loss chart wants a point every few hundred ms, not every second.
+    progressEvery: 0.2,
+  };
 }
 
 /**
@@ -76,15 +101,7 @@ export function createLocalTrainRunner(ctx: Ctx): JobRunner {
           trainChatJsonl: trainFile,
           valChatJsonl: valN > 0 ? valFile : undefined,
           outModel,
-          epochs: h.epochs,
-          lr: h.learningRate,
-          lrMin: h.minLearningRate,
-          schedule: h.lrSchedule,
-          optimizer: h.optimizer,
-          batch: h.batchSize,
-          valSplit: valN > 0 ? undefined : h.validationFraction,
-          // The loss chart wants a point every few hundred ms, not every second.
-          progressEvery: 0.2,
+          ...trainerSettings(h, valN > 0),
           signal: job.signal,
           onBuildProgress: (() => {
             let lastPct = -1;
@@ -98,6 +115,7 @@ export function createLocalTrainRunner(ctx: Ctx): JobRunner {
               }
             };
           })(),
+          onCommand: (bin, argv) => job.event(`Trainer command: ${path.basename(bin)} ${argv.join(' ')}`),
           onPreflight: (p) => {
             for (const w of p.warnings) job.event(w, 'warn');
           },
@@ -109,14 +127,14 @@ export function createLocalTrainRunner(ctx: Ctx): JobRunner {
                 `${e.train_examples} training windows, ${e.steps_total} steps; loss on ${e.loss_on === 'answer' ? 'the answer tokens only' : 'every token'}.`,
               );
             } else if (e.type === 'progress') {
+              // The trainer repeats the last validation result on every progress line; only the `val`
+              // events carry it here, so the chart shows validation where it was measured.
               job.metrics({
                 step: e.step,
                 total_steps: e.steps_total,
                 epoch: e.epoch,
                 train_loss: e.train_loss,
-                val_loss: e.val_loss,
                 answer_acc: e.answer_acc,
-                val_acc: e.val_acc,
                 lr: e.lr,
                 tokens_per_s: e.tokens_per_s,
               });

@@ -220,6 +220,8 @@ export interface SftHyperparameters {
   optimizer?: 'adamw' | 'sgd';
   /** Tokens per training window (one example per window); default: fitted to the data. */
   window?: number;
+  /** Upper bound of the fitted window (longer examples are truncated, their answer kept); default 512. */
+  maxWindow?: number;
   /** Windows (examples) per optimizer step. */
   batch?: number;
   /** Physical batch in tokens (default = window). */
@@ -250,6 +252,8 @@ export interface RunSftOptions extends SpawnOptions, SftHyperparameters {
   onProgress?: (p: TrainerProgress) => void;
   /** Every stderr line (llama.cpp log), e.g. for a debug log. */
   onLog?: (line: string) => void;
+  /** The exact command about to run (a job logs it, so a run can be reproduced or compared). */
+  onCommand?: (bin: string, args: string[]) => void;
 }
 
 export interface SftResult {
@@ -261,7 +265,9 @@ export interface SftResult {
   lastStderr: string[];
 }
 
-export function sftArgs(o: Omit<RunSftOptions, 'sftPath' | 'onEvent' | 'onProgress' | 'onLog'>): string[] {
+export function sftArgs(
+  o: Omit<RunSftOptions, 'sftPath' | 'onEvent' | 'onProgress' | 'onLog' | 'onCommand'>,
+): string[] {
   const a = ['train', '--model', o.model, '--data', o.data, '--out', o.out];
   const opt = (flag: string, v: number | string | undefined) => {
     if (v !== undefined) a.push(flag, String(v));
@@ -275,6 +281,7 @@ export function sftArgs(o: Omit<RunSftOptions, 'sftPath' | 'onEvent' | 'onProgre
   opt('--wd', o.weightDecay);
   opt('--optimizer', o.optimizer);
   opt('--window', o.window);
+  opt('--max-window', o.maxWindow);
   opt('--accum', o.batch);
   opt('--ubatch', o.ubatch);
   opt('--val-split', o.valSplit);
@@ -323,7 +330,9 @@ export async function runSft(opts: RunSftOptions): Promise<SftResult> {
   const result: SftResult = { status: 'done', start: null, done: null, epochs: [], progress: [], lastStderr: [] };
   let errorEvent: Extract<TrainerEvent, { type: 'error' }> | null = null;
   let cancelled = false;
-  const proc = await runProcess(opts.sftPath, sftArgs(opts), {
+  const args = sftArgs(opts);
+  opts.onCommand?.(opts.sftPath, args);
+  const proc = await runProcess(opts.sftPath, args, {
     ...opts,
     onStdoutLine: (line) => {
       const e = parseTrainerLine(line);
