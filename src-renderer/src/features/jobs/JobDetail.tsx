@@ -107,7 +107,9 @@ function Lineage({ detail }: { detail: TrainingJobDetail }) {
                 ) : null}
               </>
             ) : (
-              <span className="muted">not yet</span>
+              <span className="muted">
+                {['cancelled', 'failed', 'interrupted'].includes(detail.job.status) ? 'none' : 'not yet'}
+              </span>
             )}
           </dd>
         </div>

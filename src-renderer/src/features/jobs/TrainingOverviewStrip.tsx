@@ -45,9 +45,15 @@ export function TrainingOverviewStrip() {
       />
       <Figure label="Dataset versions" value={o?.datasetVersions} testId="overview-versions" />
       <Figure
-        label="Training jobs"
+        label="Active training jobs"
         value={o ? o.jobs.running + o.jobs.queued : undefined}
-        note={o ? `${o.jobs.running} running · ${o.jobs.queued} queued · ${o.jobs.succeeded} done` : undefined}
+        note={
+          o
+            ? `${o.jobs.running} running · ${o.jobs.queued} queued · ${o.jobs.succeeded} succeeded${
+                o.jobs.failed ? ` · ${o.jobs.failed} failed` : ''
+              }`
+            : undefined
+        }
         testId="overview-jobs"
       />
     </section>
