@@ -18,6 +18,10 @@ const BENCHES: Record<string, { file: string; what: string }> = {
   decode: { file: 'decode/decodeBench.ts', what: "decode tokens/s and first-token time vs llama.cpp's llama-bench" },
   eval: { file: 'eval/evalBench.ts', what: 'evaluation throughput, parallel sequences vs one at a time' },
   trainer: { file: 'training/trainerBench.ts', what: "our SFT trainer's tokens/s vs the stock llama-finetune" },
+  'train-app': {
+    file: 'training/appVsDirect.ts',
+    what: 'training tokens/s through the app (a local_train job) vs the same tw-sft run directly',
+  },
   'learn-check': { file: 'training/learnCheck.ts', what: 'fine-tune the demo base and score it vs base and majority' },
 };
 
