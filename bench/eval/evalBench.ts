@@ -5,7 +5,7 @@
  * Target: ≥ 2× on 2 cores with a small model.
  *
  *   node --import tsx bench/eval/evalBench.ts [--examples 24] [--parallel 4] [--max-tokens 256]
- *                                             [--embd 64] [--layers 2] [--threads 1] [--force]
+ *                                             [--embd 64] [--layers 2] [--threads auto] [--force]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     'max-tokens': { type: 'string', default: '256' },
     embd: { type: 'string', default: '64' },
     layers: { type: 'string', default: '2' },
-    threads: { type: 'string', default: '1' },
+    threads: { type: 'string', default: 'auto' },
     force: { type: 'boolean', default: false },
     model: { type: 'string' },
   },
@@ -83,7 +83,11 @@ async function main(): Promise<void> {
       ? { parameterCount: 0, bytes: fs.statSync(file).size }
       : writeTinyModel(file, { seed: 5, name: 'bench', embd: EMBD, layers: LAYERS, heads: EMBD >= 256 ? 8 : 4 });
     const model = ok<ModelSummary>(await wb.invoke('models.addLocal', { path: file, name: 'bench' }));
-    setSetting(wb.db, 'runtime.local', { threads: Number(values.threads), contextSize: 1024 });
+    // Threads: the app's automatic choice unless given (one for a small model alone, every core for a batch).
+    setSetting(wb.db, 'runtime.local', {
+      contextSize: 1024,
+      ...(values.threads === 'auto' ? {} : { threads: Number(values.threads) }),
+    });
     addMany(wb.db, N, (i) => ({
       status: 'approved',
       verdict: (['true_positive', 'benign', 'false_positive'] as const)[i % 3],
