@@ -174,7 +174,7 @@ export function confusionSvg(m: DemoModelResult, label: DemoLabel): string {
   const size = Math.max(12, Math.min(28, Math.floor(420 / Math.max(1, cols.length))));
   const left = 110;
   const top = 90;
-  const W = left + cols.length * size + 10;
+  const W = Math.max(left + cols.length * size + 10, 330); // room for the title
   const H = top + rows.length * size + 10;
   const max = Math.max(1, ...rows.flatMap((i) => cols.map((j) => cells[i]![j]!)));
   const parts = [
