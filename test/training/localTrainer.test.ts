@@ -231,7 +231,8 @@ if (!available) {
       const pieces = (JSON.parse(res.stdout.trim()) as { pieces: string[] }).pieces;
       expect(pieces).toEqual([
         '<s>',
-        `${SPACE}verdict`,
+        // no space prefix: a text's first word is the bare word (so an answer can start with `{`)
+        'verdict',
         ':',
         `${SPACE}true_positive`,
         `${SPACE}severity`,
